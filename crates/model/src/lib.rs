@@ -1,0 +1,28 @@
+//! The normalised Forsyning model, with LER 2.2 as its spine.
+//!
+//! Every network feature, whatever format it came from, becomes one
+//! [`NetworkFeature`]. Geometries are in EPSG:25832 (ETRS89 / UTM 32N, metres);
+//! heights are DVR90 metres, and an unknown height is `None`, never a number.
+//! Code lists ([`Theme`], [`Status`], [`Hazard`], ...) convert to and from the
+//! Danish terms of the LER 2.2 schema with `ler_term` / `from_ler_term`.
+//!
+//! This crate does no I/O.
+
+mod area;
+mod codes;
+mod dig;
+mod error;
+mod feature;
+mod ids;
+mod interest;
+
+pub use area::{Bbox, SearchArea};
+pub use codes::{AccuracyClass, DrawingMethod, Hazard, Kind, SourceFormat, Status, Theme};
+pub use dig::{DigRequest, DigRequestStatus, DigResponseType};
+pub use error::ModelError;
+pub use feature::{Measures, NetworkFeature, PartialDate};
+pub use ids::{DatasetId, OrgId};
+pub use interest::InterestArea;
+
+/// The EPSG code of every stored geometry: ETRS89 / UTM zone 32N.
+pub const STORE_SRID: i32 = 25832;

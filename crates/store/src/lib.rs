@@ -1,0 +1,34 @@
+//! The Forsyning spatial store.
+//!
+//! One trait, [`Store`], with two backends:
+//! - [`GpkgStore`]: a GeoPackage 1.3 file (SQLite in WAL mode, `gpkg_rtree_index`),
+//!   with an in-memory `rstar` index per dataset version that answers queries;
+//! - [`PostgisStore`]: PostgreSQL + PostGIS with GiST indexes, migrations applied on open.
+//!
+//! Both keep the same tables: `network_features` (current versions),
+//! `network_features_history` (replaced versions), `datasets`,
+//! `dataset_versions` and `interest_areas`. All geometries are EPSG:25832
+//! metres. Replacing a dataset is atomic: readers see the old version until the
+//! new one is committed whole, also across a crash.
+
+mod codec;
+mod error;
+mod gpkg;
+mod location;
+mod memindex;
+mod postgis;
+mod store;
+
+pub use error::StoreError;
+pub use gpkg::GpkgStore;
+pub use location::StoreLocation;
+pub use postgis::PostgisStore;
+pub use store::{replace_dataset, DatasetInfo, DatasetVersion, DatasetWriter, Store};
+
+/// Opens the store at `location`, creating and migrating it as needed.
+pub async fn open(location: &StoreLocation) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    Ok(match location {
+        StoreLocation::Gpkg(path) => std::sync::Arc::new(GpkgStore::open(path).await?),
+        StoreLocation::Postgres(url) => std::sync::Arc::new(PostgisStore::connect(url).await?),
+    })
+}

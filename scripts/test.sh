@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs the whole Forsyning test suite on a fresh Debian 12 machine:
+# installs what is missing, starts PostgreSQL, creates a PostGIS test
+# database, then checks formatting and lints and runs every test of the
+# workspace against both store backends.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/forsyning/target}"
+export FORSYNING_SHARED_DATA="${FORSYNING_SHARED_DATA:-$(cd .. && pwd)/shared/data}"
+
+need=()
+for pkg in libgdal-dev gdal-bin cmake g++ pkg-config libsqlite3-dev postgresql-15-postgis-3 python3-pip; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== installing ${need[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# PostgreSQL: start it if it is down, then a PostGIS database for the tests.
+PGHOST_ADDR="${PGHOST_ADDR:-127.0.0.1}"
+if ! pg_isready -h "$PGHOST_ADDR" -q; then
+  echo "== starting PostgreSQL"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  cluster=$(ls /etc/postgresql | sort -V | tail -n 1)
+  $SUDO pg_ctlcluster --skip-systemctl-redirect "$cluster" main start || $SUDO pg_ctlcluster "$cluster" main start
+  for _ in $(seq 1 30); do pg_isready -h "$PGHOST_ADDR" -q && break; sleep 1; done
+fi
+PGUSER_NAME="${PGUSER_NAME:-postgres}"
+psql_() { psql -h "$PGHOST_ADDR" -U "$PGUSER_NAME" -v ON_ERROR_STOP=1 -qAt "$@"; }
+if [ "$(psql_ -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'forsyning_test'")" != 1 ]; then
+  psql_ -d postgres -c "CREATE DATABASE forsyning_test"
+fi
+psql_ -d forsyning_test -c "CREATE EXTENSION IF NOT EXISTS postgis"
+export FORSYNING_TEST_POSTGRES="postgres://${PGUSER_NAME}@${PGHOST_ADDR}:5432/forsyning_test"
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== cargo test (GeoPackage and PostGIS backends)"
+cargo test --workspace --all-targets "$@"
+cargo test --workspace --doc
