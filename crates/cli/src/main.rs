@@ -1,1 +1,68 @@
-fn main() {}
+//! `forsyning`: the one binary of the platform.
+
+mod args;
+mod demo;
+mod progress;
+mod serve;
+
+use anyhow::Context;
+use clap::Parser;
+
+use args::{Cli, Command, DbCommand};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let location = cli.store.clone();
+    match cli.command {
+        Command::Demo(args) => demo::run(&location, args).await,
+        Command::Serve(args) => {
+            let store = open(&location).await?;
+            serve::run(store, &args).await
+        }
+        Command::Db {
+            command: DbCommand::Migrate,
+        } => {
+            let store = open(&location).await?;
+            store.ping().await?;
+            println!(
+                "{location}: schema is up to date ({} backend)",
+                store.backend()
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn open(
+    location: &forsyning_store::StoreLocation,
+) -> anyhow::Result<std::sync::Arc<dyn forsyning_store::Store>> {
+    forsyning_store::open(location)
+        .await
+        .with_context(|| format!("opening store {location}"))
+}
+
+fn init_tracing(verbose: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = if verbose {
+        "debug,sqlx=info"
+    } else {
+        "info,sqlx=warn"
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,70 @@
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+/// The API's one error type. 4xx answers name the problem; 5xx answers are
+/// generic and the detail goes to the log only.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("not found")]
+    NotFound,
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match &self {
+            ApiError::BadRequest { code, message } => {
+                (StatusCode::BAD_REQUEST, *code, message.clone())
+            }
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such resource".to_owned(),
+            ),
+            ApiError::Unavailable(detail) => {
+                tracing::warn!(%detail, "unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the service is not ready".to_owned(),
+                )
+            }
+            ApiError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error".to_owned(),
+                )
+            }
+        };
+        (
+            status,
+            Json(Body {
+                error: code,
+                message: &message,
+            }),
+        )
+            .into_response()
+    }
+}
+
+impl From<forsyning_store::StoreError> for ApiError {
+    fn from(e: forsyning_store::StoreError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}

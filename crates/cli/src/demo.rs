@@ -1,0 +1,71 @@
+//! `forsyning demo`: a synthetic town in the store, then the API.
+
+use anyhow::Context;
+use forsyning_fixtures::{Town, TownConfig};
+use forsyning_store::{Store, StoreLocation};
+
+use crate::args::DemoArgs;
+use crate::progress;
+
+pub async fn run(location: &StoreLocation, args: DemoArgs) -> anyhow::Result<()> {
+    let store = crate::open(location).await?;
+    let town = Town::new(TownConfig::new(args.seed, args.features));
+    let extent = town.extent();
+    println!(
+        "Generating a town of {} features (seed {}), extent {:.0},{:.0} - {:.0},{:.0} (EPSG:25832)",
+        args.features,
+        args.seed,
+        extent.min().x,
+        extent.min().y,
+        extent.max().x,
+        extent.max().y
+    );
+    store_town(store.as_ref(), &town).await?;
+    println!("Stored in {location}.");
+    if let StoreLocation::Gpkg(path) = location {
+        println!(
+            "Open it in QGIS, or: ogrinfo -so {} network_features",
+            path.display()
+        );
+    }
+    if args.no_serve {
+        return Ok(());
+    }
+    crate::serve::run(store, &args.serve).await
+}
+
+/// Stores each owner's network as a new dataset version, and its interest areas.
+pub async fn store_town(store: &dyn Store, town: &Town) -> anyhow::Result<()> {
+    let pb = progress::bar(town.config().target_features as u64, "storing");
+    for owner in town.owners() {
+        let mut writer = store
+            .begin_replace(&owner.org_id, &owner.dataset_name)
+            .await?;
+        let mut batch = Vec::with_capacity(10_000);
+        for f in town.features().filter(|f| f.owner_id == owner.org_id) {
+            batch.push(f);
+            if batch.len() == 10_000 {
+                pb.inc(batch.len() as u64);
+                writer.write(std::mem::take(&mut batch)).await?;
+            }
+        }
+        pb.inc(batch.len() as u64);
+        writer.write(batch).await?;
+        let v = writer
+            .commit()
+            .await
+            .with_context(|| format!("storing {}", owner.org_id))?;
+        pb.println(format!(
+            "  {:<12} version {} with {} features",
+            owner.org_id, v.version, v.feature_count
+        ));
+        let areas = town
+            .interest_areas()
+            .into_iter()
+            .filter(|a| a.owner_id == owner.org_id)
+            .collect();
+        store.replace_interest_areas(&owner.org_id, areas).await?;
+    }
+    pb.finish_and_clear();
+    Ok(())
+}
