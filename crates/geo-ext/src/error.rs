@@ -40,8 +40,9 @@ pub enum GeoError {
         /// PROJ's object type (`VerticalCRS`, `GeodeticCRS`, ...) or what is wrong with it.
         kind: String,
     },
-    /// PROJ's database (proj.db) cannot be opened, so no CRS can be looked up:
-    /// a deployment problem, see [`crate::set_proj_data_dir`].
+    /// PROJ's database cannot be used, so no CRS can be looked up: a
+    /// deployment problem, typically a `PROJ_DATA` pointing at the proj.db of
+    /// another PROJ version (the embedded copy is used only if no file is found).
     #[error("PROJ's database proj.db is not usable: {detail}")]
     ProjDatabase {
         /// Where PROJ looked, or what went wrong.

@@ -28,11 +28,14 @@ fn cache() -> &'static Mutex<HashMap<CrsId, CrsFacts>> {
 
 /// The facts for `id`; `input` is the string the caller gave, for errors.
 ///
-/// The lock is not held while PROJ works: a compound CRS looks up its
-/// horizontal component recursively, and two threads racing on the same code
-/// merely compute the same facts twice.
+/// The lock is not held while PROJ works (milliseconds): two threads racing
+/// on the same code merely compute the same facts twice.
 pub(crate) fn lookup(id: CrsId, input: &str) -> Result<CrsFacts, GeoError> {
-    let cached = cache().lock().unwrap_or_else(|e| e.into_inner()).get(&id).copied();
+    let cached = cache()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&id)
+        .copied();
     if let Some(facts) = cached {
         return Ok(facts);
     }
@@ -66,19 +69,26 @@ fn read_facts(id: CrsId, input: &str) -> Result<CrsFacts, GeoError> {
         return Err(unsupported("CompoundCRS with other than two components"));
     };
     let Some((geographic, north_first)) = horizontal_axes(first) else {
-        return Err(unsupported("CompoundCRS without a geographic or projected component"));
+        return Err(unsupported(
+            "CompoundCRS without a geographic or projected component",
+        ));
     };
     // Only this well-understood shape goes to WKT1: `proj`'s `as_wkt` panics
     // instead of erroring when PROJ cannot export an object as WKT1.
     let two_d = first["coordinate_system"]["axis"].as_array().map(Vec::len) == Some(2);
     if !two_d || second["type"] != "VerticalCRS" {
-        return Err(unsupported("CompoundCRS other than 2D horizontal + vertical"));
+        return Err(unsupported(
+            "CompoundCRS other than 2D horizontal + vertical",
+        ));
     }
     let wkt = proj
         .as_wkt(Some(WktVersion::Wkt1_Gdal), None)
         .map_err(|e| unknown(input, format!("exporting WKT1: {e}")))?;
     let code = wkt1::compound_horizontal_epsg(&wkt).ok_or_else(|| {
-        unknown(input, "PROJ names no EPSG code for its horizontal component".into())
+        unknown(
+            input,
+            "PROJ names no EPSG code for its horizontal component".into(),
+        )
     })?;
     let horizontal = CrsId::Epsg(code);
     // Cross-check the component against the CRS the code stands for.
@@ -100,15 +110,7 @@ fn read_facts(id: CrsId, input: &str) -> Result<CrsFacts, GeoError> {
 
 /// The PROJ object and its PROJJSON.
 fn definition(id: CrsId, input: &str) -> Result<(proj::Proj, Value), GeoError> {
-    let proj = pj::crs_object(id).map_err(|detail| {
-        if pj::database_works() {
-            unknown(input, format!("not found in PROJ's database ({detail})"))
-        } else {
-            GeoError::ProjDatabase {
-                detail: pj::search_path_description(),
-            }
-        }
-    })?;
+    let proj = pj::crs_object(id).map_err(|detail| pj::lookup_error(input, detail))?;
     let json = proj
         .to_projjson(Some(false), None, None)
         .map_err(|e| e.to_string())

@@ -1,58 +1,40 @@
-//! Every PROJ object of the crate is made here, so they all read the same proj.db.
+//! Every PROJ object of the crate is made here.
 //!
-//! PROJ looks its CRS definitions up in `proj.db` (about 9 MB), a file, not
-//! code: the bundled build (`proj-sys`, feature `bundled_proj`) compiles the
-//! library in statically but leaves `proj.db` in cargo's build directory
-//! (`target/<profile>/build/proj-sys-*/out/share/proj`) and bakes that absolute
-//! path into the binary. A deployed binary therefore needs the file shipped
-//! next to it and pointed at, either by [`set_proj_data_dir`] (called by the
-//! binary from its configuration) or by PROJ's own `PROJ_DATA` environment
-//! variable, which PROJ (not this crate) reads.
-
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+//! # Where PROJ's database comes from
+//!
+//! PROJ reads CRS definitions and transformations from `proj.db`. The bundled
+//! build (`proj-sys` with `bundled_proj`, PROJ 9.6.2) links PROJ statically,
+//! and PROJ's CMake then defaults to `EMBED_RESOURCE_FILES=ON`: a copy of
+//! proj.db (about 9 MB) is compiled into the binary. At run time PROJ still
+//! looks for a `proj.db` *file* first, in this order, and falls back to the
+//! embedded copy only when none exists:
+//!
+//! 1. `~/.local/share/proj` (PROJ's user directory);
+//! 2. `$PROJ_DATA` if set, *instead of* 3 and 4;
+//! 3. `<directory of the executable>/../share/proj`;
+//! 4. the build directory `target/.../proj-sys-*/out/share/proj`, baked in
+//!    at compile time (present on a developer's machine only).
+//!
+//! So a deployed binary needs no data files, but a proj.db of *another* PROJ
+//! version found first breaks every lookup ([`GeoError::ProjDatabase`]; PROJ
+//! 9.6 refuses older database layouts). The usual way to get one: installing
+//! the binary in `/usr/bin` next to Debian's `proj-data` (pulled in by GDAL),
+//! whose `/usr/share/proj/proj.db` is then case 3, or a `PROJ_DATA` set for
+//! GDAL's system PROJ. Install under `/usr/local/bin` or `/opt/...` and leave
+//! `PROJ_DATA` unset, or point it at a proj.db of PROJ 9.6.
+//!
+//! No transformation grids are bundled (and the bundled build cannot read
+//! TIFF grids), so datum shifts use grid-free operations: Amersfoort → ETRS89
+//! by Helmert, about 0.3 m at the RD origin.
 
 use proj::{Proj, ProjBuilder};
 
 use crate::spelling::CrsId;
 use crate::GeoError;
 
-static DATA_DIR: OnceLock<PathBuf> = OnceLock::new();
-
-/// Tells PROJ where to find `proj.db`: a directory searched after PROJ's
-/// built-in path for every PROJ object this crate creates from now on.
-///
-/// Call it once at start-up, before the first [`crate::Crs`] is made (CRS
-/// facts are cached per process). While it is set, PROJ ignores `PROJ_DATA`.
-/// Setting the same directory again is fine; a different one is an error.
-pub fn set_proj_data_dir(dir: &Path) -> Result<(), GeoError> {
-    let stored = DATA_DIR.get_or_init(|| dir.to_path_buf());
-    if stored == dir {
-        Ok(())
-    } else {
-        Err(GeoError::ProjDatabase {
-            detail: format!(
-                "the PROJ data directory is already set to {}, cannot change it to {}",
-                stored.display(),
-                dir.display()
-            ),
-        })
-    }
-}
-
-fn builder() -> Result<ProjBuilder, String> {
-    let mut builder = ProjBuilder::new();
-    if let Some(dir) = DATA_DIR.get() {
-        builder.set_search_paths(dir).map_err(|e| e.to_string())?;
-    }
-    Ok(builder)
-}
-
 /// The PROJ CRS object for an identity (`EPSG:25832`, `OGC:CRS84`).
 pub(crate) fn crs_object(id: CrsId) -> Result<Proj, String> {
-    builder()?
-        .proj(&id.to_string())
-        .map_err(|e| e.to_string())
+    Proj::new(&id.to_string()).map_err(|e| e.to_string())
 }
 
 /// PROJ's best transformation between two CRSs, *without*
@@ -61,27 +43,31 @@ pub(crate) fn crs_object(id: CrsId) -> Result<Proj, String> {
 pub(crate) fn operation(from: CrsId, to: CrsId) -> Result<Proj, String> {
     let source = crs_object(from)?;
     let target = crs_object(to)?;
-    builder()?
-        .proj_create_crs_to_crs_from_pj(&source, &target, None, None)
+    source
+        .create_crs_to_crs_from_pj(&target, None, None)
         .map_err(|e| e.to_string())
 }
 
-/// Whether proj.db answers at all (EPSG:4326 is in every version of it).
-pub(crate) fn database_works() -> bool {
-    crs_object(CrsId::Epsg(4326)).is_ok()
-}
-
-/// A description of where PROJ looks for proj.db, for error messages.
-pub(crate) fn search_path_description() -> String {
-    let default = builder()
-        .ok()
-        .and_then(|b| b.lib_info().ok())
+/// The error for a failed lookup: an unknown code, or (if even EPSG:4326,
+/// present in every proj.db, fails) an unusable database.
+pub(crate) fn lookup_error(input: &str, detail: String) -> GeoError {
+    if crs_object(CrsId::Epsg(4326)).is_ok() {
+        return GeoError::UnknownCrs {
+            input: input.to_owned(),
+            detail: format!("not found in PROJ's database ({detail})"),
+        };
+    }
+    let searched = ProjBuilder::new()
+        .lib_info()
         .map(|info| info.searchpath)
         .unwrap_or_default();
-    match DATA_DIR.get() {
-        Some(dir) => format!("searched {default} and {}", dir.display()),
-        None => format!(
-            "searched {default} (or $PROJ_DATA if set); ship proj.db and call set_proj_data_dir"
+    GeoError::ProjDatabase {
+        detail: format!(
+            "looking up {input:?} failed and so does EPSG:4326: PROJ found a proj.db \
+             it cannot use (unreadable or of another PROJ version than 9.6) in \
+             ~/.local/share/proj, $PROJ_DATA or <executable dir>/../share/proj \
+             (default search path {searched}); remove it or unset PROJ_DATA so \
+             the embedded copy is used"
         ),
     }
 }

@@ -82,10 +82,16 @@ mod tests {
 
     #[test]
     fn none_without_a_compound_or_an_epsg_authority() {
-        assert_eq!(compound_horizontal_epsg(r#"PROJCS["x",AUTHORITY["EPSG","25832"]]"#), None);
+        assert_eq!(
+            compound_horizontal_epsg(r#"PROJCS["x",AUTHORITY["EPSG","25832"]]"#),
+            None
+        );
         let esri = r#"COMPD_CS["c",PROJCS["x",AUTHORITY["ESRI","102100"]],VERT_CS["v"]]"#;
         assert_eq!(compound_horizontal_epsg(esri), None);
-        assert_eq!(compound_horizontal_epsg(r#"COMPD_CS["c",PROJCS["x"],VERT_CS["v"]]"#), None);
+        assert_eq!(
+            compound_horizontal_epsg(r#"COMPD_CS["c",PROJCS["x"],VERT_CS["v"]]"#),
+            None
+        );
         assert_eq!(compound_horizontal_epsg("COMPD_CS[broken"), None);
         assert_eq!(compound_horizontal_epsg(""), None);
     }
