@@ -9,16 +9,8 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/forsyning/target}"
 export FORSYNING_SHARED_DATA="${FORSYNING_SHARED_DATA:-$(cd .. && pwd)/shared/data}"
 
-need=()
-for pkg in libgdal-dev gdal-bin cmake g++ pkg-config libsqlite3-dev postgresql-15-postgis-3 python3-pip; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  echo "== installing ${need[*]}"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+./scripts/install-deps.sh libgdal-dev gdal-bin python3-gdal cmake g++ pkg-config libsqlite3-dev \
+  postgresql-15-postgis-3 postgresql-client
 
 # PostgreSQL: start it if it is down, then a PostGIS database for the tests.
 PGHOST_ADDR="${PGHOST_ADDR:-127.0.0.1}"
@@ -29,13 +21,21 @@ if ! pg_isready -h "$PGHOST_ADDR" -q; then
   $SUDO pg_ctlcluster --skip-systemctl-redirect "$cluster" main start || $SUDO pg_ctlcluster "$cluster" main start
   for _ in $(seq 1 30); do pg_isready -h "$PGHOST_ADDR" -q && break; sleep 1; done
 fi
-PGUSER_NAME="${PGUSER_NAME:-postgres}"
-psql_() { psql -h "$PGHOST_ADDR" -U "$PGUSER_NAME" -v ON_ERROR_STOP=1 -qAt "$@"; }
+# A local test role with a fresh random password, so this works with the
+# default password authentication of a new cluster as well as with trust.
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
+psql_() { (cd /tmp && as_postgres psql -v ON_ERROR_STOP=1 -qAt "$@"); }
+PGPASS_TEST=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+psql_ -d postgres -c "DO \$\$BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'forsyning_test') THEN
+    CREATE ROLE forsyning_test LOGIN SUPERUSER;
+  END IF;
+END\$\$;" -c "ALTER ROLE forsyning_test PASSWORD '$PGPASS_TEST'"
 if [ "$(psql_ -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'forsyning_test'")" != 1 ]; then
-  psql_ -d postgres -c "CREATE DATABASE forsyning_test"
+  psql_ -d postgres -c "CREATE DATABASE forsyning_test OWNER forsyning_test"
 fi
 psql_ -d forsyning_test -c "CREATE EXTENSION IF NOT EXISTS postgis"
-export FORSYNING_TEST_POSTGRES="postgres://${PGUSER_NAME}@${PGHOST_ADDR}:5432/forsyning_test"
+export FORSYNING_TEST_POSTGRES="postgres://forsyning_test:${PGPASS_TEST}@${PGHOST_ADDR}:5432/forsyning_test"
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

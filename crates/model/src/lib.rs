@@ -8,6 +8,7 @@
 //!
 //! This crate does no I/O.
 
+mod access;
 mod area;
 mod codes;
 mod dig;
@@ -16,6 +17,10 @@ mod feature;
 mod ids;
 mod interest;
 
+pub use access::{
+    token_hash, verify_chain, AuditEntry, AuditRecord, ChainBreak, Organisation, Role, TokenRecord,
+    GENESIS_HASH,
+};
 pub use area::{Bbox, SearchArea};
 pub use codes::{AccuracyClass, DrawingMethod, Hazard, Kind, SourceFormat, Status, Theme};
 pub use dig::{DigRequest, DigRequestStatus, DigResponseType};

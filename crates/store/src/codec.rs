@@ -203,6 +203,10 @@ pub(crate) fn parse_time(s: &str, table: &'static str) -> Result<DateTime<Utc>, 
 
 /// The store's clock: now, to the millisecond, the precision both backends keep.
 pub(crate) fn now_millis() -> DateTime<Utc> {
-    let now = Utc::now();
-    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
+    truncate_millis(Utc::now())
+}
+
+/// `t` without its sub-millisecond part.
+pub(crate) fn truncate_millis(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
 }

@@ -26,6 +26,8 @@ pub enum StoreError {
     CorruptRow { table: &'static str, reason: String },
     #[error("geometry encoding: {0}")]
     Geometry(String),
+    #[error("{0}")]
+    Conflict(String),
     #[error("unknown dataset {0}")]
     UnknownDataset(String),
     #[error("background task failed: {0}")]

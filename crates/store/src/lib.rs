@@ -11,6 +11,7 @@
 //! metres. Replacing a dataset is atomic: readers see the old version until the
 //! new one is committed whole, also across a crash.
 
+mod access;
 mod codec;
 mod error;
 mod gpkg;
@@ -19,6 +20,7 @@ mod memindex;
 mod postgis;
 mod store;
 
+pub use access::AccessStore;
 pub use error::StoreError;
 pub use gpkg::GpkgStore;
 pub use location::StoreLocation;

@@ -6,10 +6,11 @@ use std::collections::BTreeSet;
 
 use common::*;
 use forsyning_model::{
-    AccuracyClass, Bbox, DrawingMethod, Hazard, InterestArea, Measures, NetworkFeature, OrgId,
-    PartialDate, SearchArea, Theme,
+    token_hash, verify_chain, AccuracyClass, AuditRecord, Bbox, DrawingMethod, Hazard,
+    InterestArea, Measures, NetworkFeature, OrgId, Organisation, PartialDate, Role, SearchArea,
+    Theme, TokenRecord,
 };
-use forsyning_store::{replace_dataset, GpkgStore, Store};
+use forsyning_store::{replace_dataset, GpkgStore, Store, StoreError};
 use geo::{BoundingRect, Distance, Euclidean};
 use geo_types::{line_string, polygon, Geometry, MultiPolygon};
 use rand::{Rng, SeedableRng};
@@ -259,6 +260,7 @@ async fn suite(store: &dyn Store) {
     assert_eq!(store.datasets(None).await.unwrap().len(), 3);
 
     interest_areas(store).await;
+    access(store).await;
 }
 
 /// A search area covering the whole random test area.
@@ -353,4 +355,99 @@ async fn postgis_conformance() {
     let (store, schema) = postgis_store(&url, "conf").await;
     suite(&store).await;
     drop_schema(&store, &schema).await;
+}
+
+async fn access(store: &dyn Store) {
+    let now = chrono::Utc::now();
+    let muni = Organisation {
+        id: org("K0101"),
+        name: "Københavns Kommune".into(),
+        role: Role::Municipality,
+        boundary: Some(MultiPolygon(vec![star_polygon(
+            &mut ChaCha8Rng::seed_from_u64(3),
+            CX,
+            CY,
+            500.0,
+            900.0,
+        )])),
+        created_at: now,
+    };
+    store.create_org(&muni).await.unwrap();
+    let contractor = Organisation {
+        id: org("GRAV-1"),
+        name: "Graveriet A/S".into(),
+        role: Role::Contractor,
+        boundary: None,
+        created_at: now,
+    };
+    store.create_org(&contractor).await.unwrap();
+    assert!(matches!(
+        store.create_org(&contractor).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let back = store.org(&muni.id).await.unwrap().unwrap();
+    assert_eq!(
+        (back.name.as_str(), back.role, back.boundary.is_some()),
+        ("Københavns Kommune", Role::Municipality, true)
+    );
+    assert_eq!(back.boundary, muni.boundary);
+    assert_eq!(store.orgs().await.unwrap().len(), 2);
+    assert!(store.org(&org("NOBODY")).await.unwrap().is_none());
+
+    let t = TokenRecord {
+        id: Uuid::from_u128(77),
+        org_id: contractor.id.clone(),
+        label: "gravemaskine 3".into(),
+        hash: token_hash("fsy_secret"),
+        created_at: now,
+        revoked_at: None,
+    };
+    store.insert_token(&t).await.unwrap();
+    let found = store
+        .token_by_hash(&token_hash("fsy_secret"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((found.id, found.revoked_at), (t.id, None));
+    assert!(store
+        .token_by_hash(&token_hash("fsy_other"))
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store.revoke_token(t.id, now).await.unwrap());
+    assert!(
+        !store.revoke_token(t.id, now).await.unwrap(),
+        "revoking twice is a no-op"
+    );
+    assert!(store
+        .token_by_hash(&t.hash)
+        .await
+        .unwrap()
+        .unwrap()
+        .revoked_at
+        .is_some());
+    assert_eq!(store.tokens(Some(&contractor.id)).await.unwrap().len(), 1);
+
+    for i in 0..25u64 {
+        let (n, digest) = AuditRecord::digest_ids((0..i).map(|k| Uuid::from_u128(k.into())));
+        let e = store
+            .append_audit(AuditRecord {
+                at: chrono::Utc::now(),
+                org_id: Some(contractor.id.clone()),
+                token_id: Some(t.id),
+                action: "features.read".into(),
+                dig_request_id: None,
+                feature_count: n,
+                feature_digest: digest,
+            })
+            .await
+            .unwrap();
+        assert_eq!(e.seq, i + 1);
+    }
+    let (log, head) = store.audit_log().await.unwrap();
+    assert_eq!(log.len(), 25);
+    assert_eq!(
+        verify_chain(&log, head.as_ref().map(|(s, h)| (*s, h.as_str()))),
+        Ok(25)
+    );
 }

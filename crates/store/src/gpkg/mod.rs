@@ -1,6 +1,7 @@
 //! The embedded backend: a GeoPackage file plus in-memory R-trees.
 
 mod geom;
+mod ops;
 mod rows;
 mod schema;
 mod writer;
@@ -34,6 +35,7 @@ struct Inner {
     index: MemIndex,
     areas: RwLock<Arc<AreaIndex>>,
     write_lock: tokio::sync::Mutex<()>,
+    ops: Arc<ops::OpsDb>,
 }
 
 impl GpkgStore {
@@ -104,6 +106,7 @@ impl GpkgStore {
             index.put(id, DatasetIndex::build(features));
         }
         let areas = AreaIndex::build(rows::read_areas(&conn)?);
+        let ops = Arc::new(ops::OpsDb::open(&path)?);
         Ok(Self {
             inner: Arc::new(Inner {
                 path,
@@ -111,6 +114,7 @@ impl GpkgStore {
                 index,
                 areas: RwLock::new(Arc::new(areas)),
                 write_lock: tokio::sync::Mutex::new(()),
+                ops,
             }),
         })
     }

@@ -1,5 +1,6 @@
 //! The PostGIS backend: the same tables as the GeoPackage, with GiST indexes.
 
+mod access;
 mod rows;
 mod writer;
 
