@@ -116,7 +116,10 @@ mod tests {
             line: Some(120),
             column: Some(4),
         };
-        assert_eq!(at.to_string(), "net.geojson, feature 17, line 120, column 4");
+        assert_eq!(
+            at.to_string(),
+            "net.geojson, feature 17, line 120, column 4"
+        );
         assert_eq!(Location::default().to_string(), "input");
         let err = IngestError::Malformed {
             at,

@@ -1,1 +1,18 @@
-//! placeholder
+//! Readers and normalisers that turn owners' network data into the
+//! [`forsyning_model`] and report what was wrong with it.
+//!
+//! - [`problem`]: the validation vocabulary every reader shares ([`Problem`],
+//!   [`Rule`], [`Report`]).
+//! - [`geojson`]: a streaming GeoJSON reader and writer.
+//!
+//! Readers take any [`std::io::Read`]; they never open files themselves.
+//! Geometries are returned in the source CRS, which the reader reports;
+//! reprojection to EPSG:25832 is the caller's next step.
+
+mod error;
+pub mod geojson;
+pub mod problem;
+
+pub use error::{IngestError, Location};
+pub use geojson::{write_feature_collection, GeoJsonReader, ReadSummary, ReaderLimits};
+pub use problem::{Counts, FeatureOutcome, Problem, Report, Rule, Severity};

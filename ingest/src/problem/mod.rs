@@ -177,9 +177,12 @@ mod tests {
 
     #[test]
     fn problems_serialise_and_display() {
-        let p = Problem::error(Rule::UnknownCodeValue, "property \"theme\": unknown value \"x\"")
-            .with_source_id("L1")
-            .at("feature 3");
+        let p = Problem::error(
+            Rule::UnknownCodeValue,
+            "property \"theme\": unknown value \"x\"",
+        )
+        .with_source_id("L1")
+        .at("feature 3");
         let json = serde_json::to_value(&p).unwrap();
         assert_eq!(json["severity"], "error");
         assert_eq!(json["rule"], "unknown_code_value");

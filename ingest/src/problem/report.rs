@@ -66,7 +66,8 @@ pub struct Report {
     problems: Vec<Problem>,
     /// Problems counted but not kept because the cap was reached.
     problems_omitted: u64,
-    #[serde(skip, default = "default_max_problems")]
+    /// The cap on `problems`.
+    #[serde(default = "default_max_problems")]
     max_problems: usize,
 }
 
@@ -243,9 +244,17 @@ mod tests {
     #[test]
     fn lenient_accepts_partial_uploads_but_not_document_errors() {
         let mut report = Report::new();
-        report.record(outcome("A", None, vec![Problem::error(Rule::GeometryMissing, "")]));
+        report.record(outcome(
+            "A",
+            None,
+            vec![Problem::error(Rule::GeometryMissing, "")],
+        ));
         let mut ok = outcome("A", Some(Theme::Gas), vec![]);
-        ok.feature = Some(crate::geojson::placeholder_feature_for_tests());
+        let json = r#"{"type": "Feature", "properties": {"theme": "gas"},
+            "geometry": {"type": "Point", "coordinates": [1, 2]}}"#;
+        crate::GeoJsonReader::new(json.as_bytes())
+            .for_each(|o| ok.feature = o.feature)
+            .unwrap();
         assert!(report.record(ok).is_some());
         assert!(!report.is_rejected(false));
         assert!(report.is_rejected(true));
