@@ -11,8 +11,10 @@
 
 mod error;
 pub mod geojson;
+mod normalise;
 pub mod problem;
 
 pub use error::{IngestError, Location};
 pub use geojson::{write_feature_collection, GeoJsonReader, ReadSummary, ReaderLimits};
+pub use normalise::Normaliser;
 pub use problem::{Counts, FeatureOutcome, Problem, Report, Rule, Severity};

@@ -33,6 +33,28 @@ pub enum Command {
     Demo(DemoArgs),
     /// Serve the HTTP API.
     Serve(ServeArgs),
+    /// Load data into the store.
+    Ingest {
+        #[command(subcommand)]
+        command: IngestCommand,
+    },
+    /// Write a synthetic town as GeoJSON (EPSG:25832).
+    Generate(GenerateArgs),
+    /// Organisations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The audit log of disclosures.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Database maintenance.
     Db {
         #[command(subcommand)]
@@ -72,4 +94,88 @@ pub struct DemoArgs {
     pub no_serve: bool,
     #[command(flatten)]
     pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organisation.
+    Create {
+        /// Its id, e.g. a CVR-based code (A-Z a-z 0-9 . _ -).
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// owner, contractor, municipality or admin.
+        #[arg(long)]
+        role: String,
+    },
+    /// List organisations.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Issue a token for an organisation; it is printed once and stored as a hash.
+    Issue {
+        #[arg(long)]
+        org: String,
+        /// What the token is for (a machine, a system).
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Revoke a token by its id.
+    Revoke { id: uuid::Uuid },
+    /// List tokens (ids and labels, never secrets).
+    List {
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain; names the first entry changed, removed or reordered.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IngestCommand {
+    /// Replace an owner's network dataset with the features of FILE...
+    Network(IngestNetworkArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IngestNetworkArgs {
+    /// The owner's organisation id.
+    #[arg(long)]
+    pub owner: String,
+    /// The owner's dataset to replace.
+    #[arg(long, default_value = "network")]
+    pub dataset: String,
+    /// A TOML mapping of the owner's column names and codes (GDAL formats).
+    #[arg(long)]
+    pub mapping: Option<std::path::PathBuf>,
+    /// Store the valid features even when others are rejected.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Write the validation report as JSON.
+    #[arg(long)]
+    pub report_json: Option<std::path::PathBuf>,
+    /// Input files (GeoJSON).
+    #[arg(required = true)]
+    pub files: Vec<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[arg(long, default_value_t = 10_000)]
+    pub features: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Only this owner's features (e.g. SYN-EL); all owners when absent.
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Output GeoJSON file.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
 }

@@ -4,7 +4,7 @@ use anyhow::Context;
 use forsyning_fixtures::{Town, TownConfig};
 use forsyning_store::{Store, StoreLocation};
 
-use crate::args::DemoArgs;
+use crate::args::{DemoArgs, GenerateArgs};
 use crate::progress;
 
 pub async fn run(location: &StoreLocation, args: DemoArgs) -> anyhow::Result<()> {
@@ -67,5 +67,24 @@ pub async fn store_town(store: &dyn Store, town: &Town) -> anyhow::Result<()> {
         store.replace_interest_areas(&owner.org_id, areas).await?;
     }
     pb.finish_and_clear();
+    Ok(())
+}
+
+/// `forsyning generate`: a town as GeoJSON in EPSG:25832, streamed to the file.
+pub fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
+    let town = Town::new(TownConfig::new(args.seed, args.features));
+    let file = std::fs::File::create(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let out = std::io::BufWriter::with_capacity(1 << 20, file);
+    let pb = progress::bar(args.features as u64, "writing");
+    let owner = args.owner.as_deref();
+    let features = town
+        .features()
+        .inspect(|_| pb.inc(1))
+        .filter(|f| owner.is_none_or(|o| f.owner_id.as_str() == o));
+    let written =
+        forsyning_ingest::write_feature_collection(out, "urn:ogc:def:crs:EPSG::25832", features)?;
+    pb.finish_and_clear();
+    println!("wrote {written} features to {}", args.out.display());
     Ok(())
 }

@@ -1,14 +1,16 @@
 //! `forsyning`: the one binary of the platform.
 
+mod access;
 mod args;
 mod demo;
+mod ingest;
 mod progress;
 mod serve;
 
 use anyhow::Context;
 use clap::Parser;
 
-use args::{Cli, Command, DbCommand};
+use args::{Cli, Command, DbCommand, IngestCommand};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -31,6 +33,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&location).await?;
             serve::run(store, &args).await
         }
+        Command::Ingest {
+            command: IngestCommand::Network(args),
+        } => ingest::network(open(&location).await?.as_ref(), args).await,
+        Command::Generate(args) => demo::generate(&args),
+        Command::Org { command } => access::org(open(&location).await?.as_ref(), command).await,
+        Command::Token { command } => access::token(open(&location).await?.as_ref(), command).await,
+        Command::Audit { command } => access::audit(open(&location).await?.as_ref(), command).await,
         Command::Db {
             command: DbCommand::Migrate,
         } => {

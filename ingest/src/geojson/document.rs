@@ -58,7 +58,11 @@ impl<'a> Top<'a> {
     fn emit<E: de::Error>(&mut self, raw: RawFeature) -> Result<(), E> {
         let index = self.summary.features;
         self.summary.features += 1;
-        match (self.sink)(to_outcome(raw, index)) {
+        let mut outcome = to_outcome(raw, index);
+        // The CRS declared so far; one declared after the features is
+        // reported in the summary for the caller to refuse.
+        outcome.crs.clone_from(&self.summary.crs);
+        match (self.sink)(outcome) {
             ControlFlow::Continue(()) => Ok(()),
             ControlFlow::Break(()) => Err(self.ctx.fail(Abort::Stopped)),
         }

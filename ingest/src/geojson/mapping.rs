@@ -105,6 +105,7 @@ pub(crate) fn to_outcome(mut raw: RawFeature, index: u64) -> FeatureOutcome {
         .map(|q| q.with_source_id(source_id.clone()).at(position.clone()))
         .collect();
     FeatureOutcome {
+        crs: None,
         position,
         source_id,
         source_class,

@@ -23,10 +23,10 @@ use super::props::Prop;
 /// Features are written as they come, through a 64 KiB buffer; one feature
 /// per line. A non-finite coordinate fails with [`io::ErrorKind::InvalidData`]
 /// after the features before it were written.
-pub fn write_feature_collection<'a>(
+pub fn write_feature_collection<F: std::borrow::Borrow<NetworkFeature>>(
     w: impl Write,
     crs_name: &str,
-    features: impl IntoIterator<Item = &'a NetworkFeature>,
+    features: impl IntoIterator<Item = F>,
 ) -> io::Result<u64> {
     let mut w = BufWriter::with_capacity(64 << 10, w);
     w.write_all(br#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"#)?;
@@ -35,7 +35,7 @@ pub fn write_feature_collection<'a>(
     let mut written = 0u64;
     for feature in features {
         w.write_all(if written == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut w, &FeatureOut(feature))?;
+        serde_json::to_writer(&mut w, &FeatureOut(feature.borrow()))?;
         written += 1;
     }
     w.write_all(b"\n]}\n")?;

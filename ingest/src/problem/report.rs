@@ -29,6 +29,10 @@ pub struct FeatureOutcome {
     pub feature: Option<NetworkFeature>,
     /// Errors and warnings found while reading the feature.
     pub problems: Vec<Problem>,
+    /// The CRS of the feature's geometry as the source names it (`EPSG:25832`,
+    /// `urn:ogc:def:crs:EPSG::4258`, ...); `None` for the format's default
+    /// (CRS84 in GeoJSON).
+    pub crs: Option<String>,
 }
 
 impl FeatureOutcome {
@@ -210,6 +214,7 @@ mod tests {
 
     fn outcome(class: &str, theme: Option<Theme>, problems: Vec<Problem>) -> FeatureOutcome {
         FeatureOutcome {
+            crs: None,
             position: "feature 0".into(),
             source_id: "x".into(),
             source_class: class.into(),
