@@ -107,7 +107,7 @@ pub async fn audit(store: &dyn Store, cmd: AuditCommand) -> anyhow::Result<()> {
                     bail!("audit log tampered: entry {seq} was changed (its hash does not match)")
                 }
                 Err(ChainBreak::Broken { seq, expected_seq }) => bail!(
-                    "audit log tampered: entry {expected_seq} was removed or moved (found entry {seq} in its place)"
+                    "audit log tampered at entry {expected_seq}: the entry found there (numbered {seq}) does not follow the one before it; entries were removed, inserted or moved"
                 ),
                 Err(ChainBreak::Truncated { last_seq, head_seq }) => bail!(
                     "audit log tampered: it ends at entry {last_seq} but entry {head_seq} was written"
