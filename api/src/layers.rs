@@ -4,9 +4,11 @@
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath};
-use axum::http::{Request, StatusCode};
+use axum::http::{header, HeaderValue, Method, Request, StatusCode};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
+use tower_http::cors::CorsLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -19,6 +21,8 @@ pub struct Limits {
     pub concurrency: usize,
     /// Default maximum request body, bytes (uploads set their own).
     pub body_bytes: usize,
+    /// Origins allowed by CORS; none when empty.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for Limits {
@@ -27,12 +31,37 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(30),
             concurrency: 512,
             body_bytes: 1 << 20,
+            cors_origins: Vec::new(),
         }
     }
 }
 
 pub(crate) fn apply(router: Router, limits: &Limits) -> Router {
+    let origins: Vec<HeaderValue> = limits
+        .cors_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    let router = if origins.is_empty() {
+        router
+    } else {
+        router.layer(
+            CorsLayer::new()
+                .allow_origin(origins)
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+        )
+    };
+    let security =
+        |name, value| SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value));
     router
+        .layer(security(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(security(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; frame-ancestors 'none'",
+        ))
+        .layer(security(header::REFERRER_POLICY, "no-referrer"))
         .layer(DefaultBodyLimit::max(limits.body_bytes))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(

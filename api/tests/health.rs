@@ -11,12 +11,7 @@ async fn app() -> (axum::Router, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = GpkgStore::open(&dir.path().join("s.gpkg")).await.unwrap();
     (
-        router(
-            AppState {
-                store: Arc::new(store),
-            },
-            &Limits::default(),
-        ),
+        router(AppState::new(Arc::new(store)), &Limits::default()),
         dir,
     )
 }

@@ -15,7 +15,7 @@ pub async fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> 
         concurrency: args.concurrency,
         ..Limits::default()
     };
-    let app = router(AppState { store }, &limits);
+    let app = router(AppState::new(store), &limits);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;

@@ -24,6 +24,7 @@ pub use access::AccessStore;
 pub use error::StoreError;
 pub use gpkg::GpkgStore;
 pub use location::StoreLocation;
+pub use memindex::is_near;
 pub use postgis::PostgisStore;
 pub use store::{replace_dataset, DatasetInfo, DatasetVersion, DatasetWriter, Store};
 

@@ -34,7 +34,7 @@ fn aabb(bbox: &Bbox) -> AABB<[f64; 2]> {
 }
 
 /// Whether `geometry` lies within the search area (exact distance, 0 inside).
-pub(crate) fn is_near(geometry: &Geometry<f64>, area: &SearchArea) -> bool {
+pub fn is_near(geometry: &Geometry<f64>, area: &SearchArea) -> bool {
     if geometry.bounding_rect().is_none() {
         return false;
     }
