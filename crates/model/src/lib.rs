@@ -11,6 +11,7 @@
 mod access;
 mod area;
 mod codes;
+pub mod deadline;
 mod dig;
 mod error;
 mod feature;

@@ -93,13 +93,13 @@ fn corrupt(table: &'static str) -> impl Fn(String) -> StoreError {
     move |reason| StoreError::CorruptRow { table, reason }
 }
 
-fn read_org(r: &Row<'_>) -> rusqlite::Result<(String, String, String, Option<Vec<u8>>, String)> {
+type OrgRaw = (String, String, String, Option<Vec<u8>>, String);
+
+fn read_org(r: &Row<'_>) -> rusqlite::Result<OrgRaw> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
 }
 
-fn to_org(
-    raw: (String, String, String, Option<Vec<u8>>, String),
-) -> Result<Organisation, StoreError> {
+fn to_org(raw: OrgRaw) -> Result<Organisation, StoreError> {
     let c = corrupt("organisations");
     let boundary = match raw.3 {
         Some(wkb) => match decode_wkb(&wkb)? {
