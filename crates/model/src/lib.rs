@@ -13,6 +13,7 @@ mod area;
 mod codes;
 pub mod deadline;
 mod dig;
+mod dig_rules;
 mod error;
 mod feature;
 mod ids;
@@ -25,6 +26,7 @@ pub use access::{
 pub use area::{Bbox, SearchArea};
 pub use codes::{AccuracyClass, DrawingMethod, Hazard, Kind, SourceFormat, Status, Theme};
 pub use dig::{DigRequest, DigRequestStatus, DigResponseType};
+pub use dig_rules::{check_dig_request, DigLimits, DigRuleViolation};
 pub use error::ModelError;
 pub use feature::{Measures, NetworkFeature, PartialDate};
 pub use ids::{DatasetId, OrgId};
