@@ -71,6 +71,7 @@ fn token_lifecycle_and_no_clear_text_anywhere() {
     assert!(wrong.contains("401"), "{wrong}");
     std::thread::sleep(Duration::from_millis(200));
     child.kill().unwrap();
+    child.wait().unwrap();
     let mut logs = String::new();
     child
         .stderr
