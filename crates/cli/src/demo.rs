@@ -31,6 +31,21 @@ pub async fn run(location: &StoreLocation, args: DemoArgs) -> anyhow::Result<()>
     if args.no_serve {
         return Ok(());
     }
+    let token = demo_token(store.as_ref()).await?;
+    let c = extent.center();
+    println!("A token of the demo's admin organisation (DEMO-ADMIN), valid until revoked:");
+    println!(
+        "  curl -H 'Authorization: Bearer {token}' 'http://{}/api/v1/features?bbox={:.0},{:.0},{:.0},{:.0}'",
+        args.serve.listen,
+        c.x - 100.0,
+        c.y - 100.0,
+        c.x + 100.0,
+        c.y + 100.0
+    );
+    println!(
+        "  curl -H 'Authorization: Bearer {token}' http://{}/api/v1/datasets",
+        args.serve.listen
+    );
     crate::serve::run(store, &args.serve).await
 }
 
@@ -87,4 +102,32 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
     pb.finish_and_clear();
     println!("wrote {written} features to {}", args.out.display());
     Ok(())
+}
+
+/// Creates the demo's admin organisation if needed and issues it a token.
+async fn demo_token(store: &dyn Store) -> anyhow::Result<String> {
+    let id = forsyning_model::OrgId::new("DEMO-ADMIN")?;
+    if store.org(&id).await?.is_none() {
+        store
+            .create_org(&forsyning_model::Organisation {
+                id: id.clone(),
+                name: "Forsyning demo administrator".into(),
+                role: forsyning_model::Role::Admin,
+                boundary: None,
+                created_at: chrono::Utc::now(),
+            })
+            .await?;
+    }
+    let secret = crate::access::new_token();
+    store
+        .insert_token(&forsyning_model::TokenRecord {
+            id: uuid::Uuid::new_v4(),
+            org_id: id,
+            label: "demo".into(),
+            hash: forsyning_model::token_hash(&secret),
+            created_at: chrono::Utc::now(),
+            revoked_at: None,
+        })
+        .await?;
+    Ok(secret)
 }
