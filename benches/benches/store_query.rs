@@ -16,11 +16,14 @@ use geo_types::{Coord, LineString, Polygon};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+/// 1 M features under `cargo bench`; 10 k when `cargo test` runs the bench once as a test.
 fn town_size() -> usize {
+    let benching = std::env::args().any(|a| a == "--bench");
+    let default = if benching { 1_000_000 } else { 10_000 };
     std::env::var("FORSYNING_BENCH_FEATURES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000_000)
+        .unwrap_or(default)
 }
 
 /// Dig-request-like areas: 20-120 m polygons inside the town, 0-5 m buffers.
