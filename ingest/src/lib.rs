@@ -11,10 +11,14 @@
 
 mod error;
 pub mod geojson;
+pub mod ler2;
 mod normalise;
 pub mod problem;
+mod validate;
 
 pub use error::{IngestError, Location};
 pub use geojson::{write_feature_collection, GeoJsonReader, ReadSummary, ReaderLimits};
+pub use ler2::{Ler2Feature, Ler2Limits, Ler2Reader, Ler2Summary};
 pub use normalise::Normaliser;
 pub use problem::{Counts, FeatureOutcome, Problem, Report, Rule, Severity};
+pub use validate::validate_geometry;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use forsyning_ingest::geojson::CRS84;
-use forsyning_ingest::{GeoJsonReader, Normaliser, Problem, Report, Rule};
+use forsyning_ingest::{GeoJsonReader, Ler2Reader, Normaliser, Problem, Report, Rule};
 use forsyning_model::{NetworkFeature, OrgId};
 use forsyning_store::Store;
 use indicatif::ProgressBar;
@@ -33,6 +33,7 @@ impl<R: Read> Read for Counting<R> {
 
 enum Format {
     GeoJson,
+    Ler2Gml,
 }
 
 fn format_of(path: &Path) -> anyhow::Result<Format> {
@@ -43,8 +44,9 @@ fn format_of(path: &Path) -> anyhow::Result<Format> {
         .to_ascii_lowercase();
     match ext.as_str() {
         "geojson" | "json" => Ok(Format::GeoJson),
+        "gml" | "xml" => Ok(Format::Ler2Gml),
         _ => bail!(
-            "{}: unsupported format (.{ext}); this version reads GeoJSON (.geojson, .json)",
+            "{}: unsupported format (.{ext}); this version reads GeoJSON (.geojson, .json) and LER 2 GML (.gml, .xml)",
             path.display()
         ),
     }
@@ -136,6 +138,33 @@ fn read_file(
                 )),
                 Ok(_) => {}
                 Err(e) => report.push(e.to_problem()),
+            }
+        }
+        Format::Ler2Gml => {
+            let summary = Ler2Reader::new(input)
+                .with_file_name(name.clone())
+                .for_each(|mut outcome| {
+                    match outcome.crs.clone() {
+                        Some(crs) => normaliser.normalise(&mut outcome, &crs),
+                        None if outcome.feature.is_some() => {
+                            outcome.feature = None;
+                            outcome.problems.push(
+                                Problem::error(
+                                    Rule::UnknownCrs,
+                                    "the geometry has no srsName, and LER 2 has no default CRS",
+                                )
+                                .with_source_id(outcome.source_id.clone())
+                                .at(outcome.position.clone()),
+                            );
+                        }
+                        None => {}
+                    }
+                    if let Some(f) = report.record(outcome) {
+                        sink(f);
+                    }
+                });
+            if let Err(e) = summary {
+                report.push(e.to_problem());
             }
         }
     }

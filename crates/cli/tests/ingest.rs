@@ -244,3 +244,88 @@ async fn unknown_crs_and_missing_files_are_clear_errors() {
     );
     assert!(text(&out).contains("unsupported format"), "{}", text(&out));
 }
+
+fn shared_data() -> Option<PathBuf> {
+    let dir = std::env::var_os("FORSYNING_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert_ne!(
+        std::env::var("CI").as_deref(),
+        Ok("true"),
+        "shared data missing under CI: {}",
+        dir.display()
+    );
+    eprintln!("skipping: no shared data at {}", dir.display());
+    None
+}
+
+#[tokio::test]
+async fn ler2_dig_answer_with_a_trench_loads_with_heights_unknown() {
+    let Some(data) = shared_data() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let f = data.join("network/ler2/examples/btest_ft_Gsvar_trace.xml");
+    let out = forsyning(
+        dir.path(),
+        &[
+            "ingest",
+            "network",
+            "--owner",
+            "LER-EL",
+            f.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let store = GpkgStore::open(&dir.path().join("store.gpkg"))
+        .await
+        .unwrap();
+    let id = DatasetId::for_owner(&OrgId::new("LER-EL").unwrap(), "network");
+    let fs = store.features_at_version(id, 1).await.unwrap();
+    let classes: std::collections::BTreeMap<&str, usize> =
+        fs.iter().fold(Default::default(), |mut m, f| {
+            *m.entry(f.source_class.as_str()).or_default() += 1;
+            m
+        });
+    assert_eq!(
+        classes,
+        [("Elledning", 2), ("Ledningstrace", 1)]
+            .into_iter()
+            .collect()
+    );
+    for f in &fs {
+        assert_eq!(
+            f.theme,
+            forsyning_model::Theme::Electricity,
+            "{}",
+            f.source_id
+        );
+        // Every height in the file is -99: unknown, never a number.
+        if let Some(h) = &f.heights {
+            assert!(h.iter().all(Option::is_none), "{}: {h:?}", f.source_id);
+        }
+    }
+
+    let strict = data.join("network/ler2/examples/example_xml_elledning_2024.xml");
+    let out = forsyning(
+        dir.path(),
+        &[
+            "ingest",
+            "network",
+            "--owner",
+            "LER-EL",
+            strict.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        !out.status.success(),
+        "a 2024 line without accuracy classes is rejected"
+    );
+    assert!(text(&out).contains("noejagtighedsklasse"), "{}", text(&out));
+    assert_eq!(
+        current(dir.path(), "LER-EL").await.0,
+        1,
+        "and nothing is stored"
+    );
+}

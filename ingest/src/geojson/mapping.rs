@@ -76,6 +76,7 @@ pub(crate) fn to_outcome(mut raw: RawFeature, index: u64) -> FeatureOutcome {
             p.problems
                 .push(Problem::error(Rule::MalformedInput, message));
         }
+        p.problems.extend(crate::validate_geometry(&geometry));
         feature = Some(NetworkFeature {
             id: Uuid::new_v4(),
             owner_id: OrgId::new("unassigned").expect("a valid organisation id"),

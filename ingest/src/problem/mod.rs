@@ -82,6 +82,9 @@ rules! {
     UnsupportedGeometry = "unsupported_geometry",
     /// Input beyond a configured size limit (bytes or vertices of one feature).
     InputTooLarge = "input_too_large",
+    /// An attribute given where the model forbids it (e.g. a diameter on a
+    /// rectangular pipe).
+    AttributeNotAllowed = "attribute_not_allowed",
 }
 
 impl fmt::Display for Rule {
