@@ -106,13 +106,7 @@ fn ops_file(gpkg: &Path) -> std::path::PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tampering_is_found_in_the_postgis_backend() {
-    let Ok(base) = std::env::var("FORSYNING_TEST_POSTGRES") else {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "FORSYNING_TEST_POSTGRES must be set under CI"
-        );
-        eprintln!("skipping: FORSYNING_TEST_POSTGRES is not set");
+    let Some(base) = forsyning_fixtures::test_env::postgres_url() else {
         return;
     };
     for (what, sql, expected) in cases() {
@@ -121,7 +115,7 @@ async fn tampering_is_found_in_the_postgis_backend() {
             .await
             .unwrap();
         fill(&store, 10).await;
-        let url = format!("{base}?options=-c%20search_path%3D{schema},public");
+        let url = forsyning_fixtures::test_env::postgres_url_in_schema(&base, &schema);
         let (ok, text) = verify(&url);
         assert!(ok && text.contains("intact: 10 entries"), "{text}");
         let mut tx = store.pool().begin().await.unwrap();

@@ -143,20 +143,14 @@ fn assert_gpkg_opens(path: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_during_replace_leaves_postgis_whole() {
-    let Ok(base) = std::env::var("FORSYNING_TEST_POSTGRES") else {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "FORSYNING_TEST_POSTGRES must be set under CI"
-        );
-        eprintln!("skipping: FORSYNING_TEST_POSTGRES is not set");
+    let Some(base) = forsyning_fixtures::test_env::postgres_url() else {
         return;
     };
     let schema = format!("t_crash_{}", uuid::Uuid::new_v4().simple());
     let admin = PostgisStore::connect_in_schema(&base, Some(&schema))
         .await
         .unwrap();
-    let url = format!("{base}?options=-c%20search_path%3D{schema},public");
+    let url = forsyning_fixtures::test_env::postgres_url_in_schema(&base, &schema);
     assert!(matches!(
         url.parse::<StoreLocation>(),
         Ok(StoreLocation::Postgres(_))

@@ -245,26 +245,11 @@ async fn unknown_crs_and_missing_files_are_clear_errors() {
     assert!(text(&out).contains("unsupported format"), "{}", text(&out));
 }
 
-fn shared_data() -> Option<PathBuf> {
-    let dir = std::env::var_os("FORSYNING_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert_ne!(
-        std::env::var("CI").as_deref(),
-        Ok("true"),
-        "shared data missing under CI: {}",
-        dir.display()
-    );
-    eprintln!("skipping: no shared data at {}", dir.display());
-    None
-}
-
 #[tokio::test]
 async fn ler2_dig_answer_with_a_trench_loads_with_heights_unknown() {
-    let Some(data) = shared_data() else { return };
+    let Some(data) = forsyning_fixtures::test_env::shared_data() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let f = data.join("network/ler2/examples/btest_ft_Gsvar_trace.xml");
     let out = forsyning(
