@@ -15,7 +15,11 @@ const FLAGS_LE_EMPTY: u8 = 0b0001_0001;
 
 /// Encodes `geometry` with an XY envelope in the header.
 pub(crate) fn encode(geometry: &Geometry<f64>, srs_id: i32) -> Result<Vec<u8>, StoreError> {
-    let wkb = encode_wkb(geometry)?;
+    Ok(with_header(geometry, &encode_wkb(geometry)?, srs_id))
+}
+
+/// The blob of `geometry` whose ISO WKB is `wkb` (already encoded).
+pub(crate) fn with_header(geometry: &Geometry<f64>, wkb: &[u8], srs_id: i32) -> Vec<u8> {
     let rect = geometry.bounding_rect();
     let mut out = Vec::with_capacity(8 + 32 + wkb.len());
     out.extend_from_slice(MAGIC);
@@ -33,8 +37,8 @@ pub(crate) fn encode(geometry: &Geometry<f64>, srs_id: i32) -> Result<Vec<u8>, S
             out.extend_from_slice(&srs_id.to_le_bytes());
         }
     }
-    out.extend_from_slice(&wkb);
-    Ok(out)
+    out.extend_from_slice(wkb);
+    out
 }
 
 /// The parts of a GeoPackage geometry blob.

@@ -27,7 +27,7 @@ pub(crate) fn insert_feature(
     f: &NetworkFeature,
 ) -> Result<(), StoreError> {
     let r = FeatureRow::from_feature(f)?;
-    let blob = geom::encode(&f.geometry, STORE_SRID)?;
+    let blob = geom::with_header(&f.geometry, &r.wkb, STORE_SRID);
     stmt.execute(params![
         r.id.to_string(),
         r.owner_id,
