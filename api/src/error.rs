@@ -10,6 +10,11 @@ use serde::Serialize;
 pub enum ApiError {
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// Well-formed, but breaks a rule (e.g. a dig polygon over the size limit): 422.
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
+    #[error("request body too large: {0}")]
+    TooLarge(String),
     #[error("unauthorized: {0}")]
     Unauthorized(&'static str),
     #[error("forbidden: {0}")]
@@ -35,6 +40,12 @@ impl IntoResponse for ApiError {
         let (status, code, message) = match &self {
             ApiError::BadRequest { code, message } => {
                 (StatusCode::BAD_REQUEST, *code, message.clone())
+            }
+            ApiError::Unprocessable { code, message } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, *code, message.clone())
+            }
+            ApiError::TooLarge(why) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", why.clone())
             }
             ApiError::Unauthorized(why) => {
                 let body = Json(Body {
@@ -84,6 +95,29 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response()
+    }
+}
+
+impl ApiError {
+    /// A 400 naming the request field that is missing or malformed.
+    pub fn field(code: &'static str, field: &str, problem: impl std::fmt::Display) -> Self {
+        ApiError::BadRequest {
+            code,
+            message: format!("{field}: {problem}"),
+        }
+    }
+}
+
+impl From<axum::extract::rejection::BytesRejection> for ApiError {
+    fn from(e: axum::extract::rejection::BytesRejection) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(e.body_text())
+        } else {
+            ApiError::BadRequest {
+                code: "unreadable_body",
+                message: e.body_text(),
+            }
+        }
     }
 }
 

@@ -7,10 +7,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
-use forsyning_model::{AuditRecord, Bbox, DatasetId, NetworkFeature};
+use forsyning_model::{Bbox, DatasetId, NetworkFeature};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::audit::Disclosed;
 use crate::auth::Principal;
 use crate::policy::{feature_scope, may_see_datasets_of};
 use crate::{ApiError, AppState};
@@ -84,20 +85,13 @@ async fn audit(
     action: &str,
     features: &[NetworkFeature],
 ) -> Result<(), ApiError> {
-    let (feature_count, feature_digest) = AuditRecord::digest_ids(features.iter().map(|f| f.id));
-    state
-        .store
-        .append_audit(AuditRecord {
-            at: Utc::now(),
-            org_id: p.org().map(|o| o.id.clone()),
-            token_id: p.token_id(),
-            action: action.to_owned(),
-            dig_request_id: None,
-            feature_count,
-            feature_digest,
-        })
-        .await?;
-    Ok(())
+    let what = Disclosed {
+        org_id: p.org().map(|o| &o.id),
+        token_id: p.token_id(),
+        action,
+        dig_request_id: None,
+    };
+    crate::audit::record(state.store.as_ref(), what, features.iter().map(|f| f.id)).await
 }
 
 fn geojson(features: &[NetworkFeature]) -> Result<Response, ApiError> {
@@ -112,7 +106,7 @@ async fn features_in_bbox(
     p: Principal,
     Query(q): Query<BboxQuery>,
 ) -> Result<Response, ApiError> {
-    let scope = feature_scope(&p)?;
+    let scope = feature_scope(&state, &p).await?;
     let bbox = q.bbox.as_deref().ok_or(ApiError::BadRequest {
         code: "missing_bbox",
         message: "give bbox=minx,miny,maxx,maxy in EPSG:25832".into(),
@@ -143,7 +137,7 @@ async fn feature_by_id(
     p: Principal,
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
-    let scope = feature_scope(&p)?;
+    let scope = feature_scope(&state, &p).await?;
     let feature = state
         .store
         .feature(id)

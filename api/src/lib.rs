@@ -4,16 +4,21 @@
 //! any socket, so tests drive it with `tower::ServiceExt::oneshot`; [`serve`]
 //! runs it on a listener with graceful shutdown.
 
+mod audit;
 mod auth;
+pub mod dig;
 mod error;
 mod features;
+pub mod geojson;
 mod health;
+pub mod interest;
 mod layers;
 pub mod policy;
 
 use std::sync::Arc;
 
 use axum::Router;
+use forsyning_model::DigLimits;
 use forsyning_store::Store;
 
 pub use auth::{Principal, RateLimiter};
@@ -26,16 +31,31 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Per-token request rate limit.
     pub rate: Arc<RateLimiter>,
+    /// What a dig request may be: KLIC's limits inside Denmark by default.
+    pub dig_limits: Arc<DigLimits>,
 }
 
 impl AppState {
-    /// State with the default rate limit (50 requests/s, bursts of 100, per token).
+    /// State with the default rate limit (50 requests/s, bursts of 100, per
+    /// token) and KLIC's dig-request limits in Denmark's service area.
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self {
             store,
             rate: Arc::new(RateLimiter::new(50.0, 100.0)),
+            dig_limits: Arc::new(default_dig_limits()),
         }
     }
+
+    /// This state with another per-token rate limit.
+    pub fn with_rate(mut self, rate: RateLimiter) -> Self {
+        self.rate = Arc::new(rate);
+        self
+    }
+}
+
+/// KLIC's dig-request limits in Denmark's service area (EPSG:25832).
+pub fn default_dig_limits() -> DigLimits {
+    DigLimits::klic(forsyning_geo::denmark_service_area())
 }
 
 /// The application: every route with its middleware.
@@ -43,6 +63,8 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
     let routes = Router::new()
         .merge(health::routes())
         .merge(features::routes())
+        .merge(dig::routes())
+        .merge(interest::routes())
         .fallback(|| async { ApiError::NotFound })
         .with_state(state);
     layers::apply(routes, limits)

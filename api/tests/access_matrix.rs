@@ -1,141 +1,25 @@
 //! Every route × every kind of caller: the status the policy says, and no
-//! body holding a feature the caller may not see. Dig-request grants for
-//! contractors come with the dig-request routes; until then a contractor
-//! sees no network feature at all.
+//! body holding a feature the caller may not see. Contractor A has a dig
+//! request over the east of the town, valid now: it sees exactly the
+//! features within the request's polygon + buffer from owners that
+//! delivered, computed here independently; contractor B sees none.
+
+mod common;
+mod matrix;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use chrono::Utc;
 use forsyning_api::{router, AppState, Limits, RateLimiter};
-use forsyning_fixtures::{Town, TownConfig};
-use forsyning_model::{
-    token_hash, verify_chain, DatasetId, OrgId, Organisation, Role, TokenRecord,
-};
-use forsyning_store::{replace_dataset, GpkgStore, PostgisStore, Store};
+use forsyning_model::verify_chain;
+use forsyning_store::{GpkgStore, PostgisStore, Store};
 use http_body_util::BodyExt;
+use matrix::{headers, setup, World, BUFFER_M};
+use serde_json::Value;
 use tower::ServiceExt;
 use uuid::Uuid;
-
-const CALLERS: [&str; 9] = [
-    "anonymous",
-    "owner_a",
-    "owner_b",
-    "contractor_a",
-    "contractor_b",
-    "municipality",
-    "admin",
-    "revoked",
-    "malformed",
-];
-
-struct World {
-    app: axum::Router,
-    store: Arc<dyn Store>,
-    a_dataset: DatasetId,
-    a_feature: Uuid,
-    a_ids: BTreeSet<Uuid>,
-    b_ids: BTreeSet<Uuid>,
-    bbox: String,
-}
-
-fn org(id: &str) -> OrgId {
-    OrgId::new(id).unwrap()
-}
-
-async fn setup(store: Arc<dyn Store>) -> World {
-    let town = Town::new(TownConfig::new(5, 2_000));
-    let a: Vec<_> = town
-        .features()
-        .filter(|f| f.owner_id.as_str() == "SYN-EL")
-        .collect();
-    let b: Vec<_> = town
-        .features()
-        .filter(|f| f.owner_id.as_str() == "SYN-VAND")
-        .collect();
-    let va = replace_dataset(store.as_ref(), &org("OWN-A"), "network", a.clone())
-        .await
-        .unwrap();
-    replace_dataset(store.as_ref(), &org("OWN-B"), "network", b.clone())
-        .await
-        .unwrap();
-    for (id, role) in [
-        ("OWN-A", Role::Owner),
-        ("OWN-B", Role::Owner),
-        ("CON-A", Role::Contractor),
-        ("CON-B", Role::Contractor),
-        ("MUNI", Role::Municipality),
-        ("ADMIN", Role::Admin),
-    ] {
-        let o = Organisation {
-            id: org(id),
-            name: id.into(),
-            role,
-            boundary: None,
-            created_at: Utc::now(),
-        };
-        store.create_org(&o).await.unwrap();
-    }
-    let e = town.extent();
-    World {
-        app: router(
-            AppState {
-                store: store.clone(),
-                rate: Arc::new(RateLimiter::new(0.0, 1.0)),
-            },
-            &Limits::default(),
-        ),
-        store,
-        a_dataset: va.dataset_id,
-        a_feature: a[0].id,
-        a_ids: a.iter().map(|f| f.id).collect(),
-        b_ids: b.iter().map(|f| f.id).collect(),
-        bbox: format!("{},{},{},{}", e.min().x, e.min().y, e.max().x, e.max().y),
-    }
-}
-
-/// The Authorization header of each caller.
-async fn headers(store: &dyn Store) -> Vec<(&'static str, Option<String>)> {
-    let mut out = Vec::new();
-    for caller in CALLERS {
-        let org_id = match caller {
-            "owner_a" | "revoked" => "OWN-A",
-            "owner_b" => "OWN-B",
-            "contractor_a" => "CON-A",
-            "contractor_b" => "CON-B",
-            "municipality" => "MUNI",
-            "admin" => "ADMIN",
-            _ => "",
-        };
-        let header = match caller {
-            "anonymous" => None,
-            "malformed" => Some("Basic b3duZXI6cGFzcw==".to_owned()),
-            _ => {
-                let secret = format!("fsy_test_{caller}");
-                let id = Uuid::new_v4();
-                store
-                    .insert_token(&TokenRecord {
-                        id,
-                        org_id: org(org_id),
-                        label: caller.into(),
-                        hash: token_hash(&secret),
-                        created_at: Utc::now(),
-                        revoked_at: None,
-                    })
-                    .await
-                    .unwrap();
-                if caller == "revoked" {
-                    assert!(store.revoke_token(id, Utc::now()).await.unwrap());
-                }
-                Some(format!("Bearer {secret}"))
-            }
-        };
-        out.push((caller, header));
-    }
-    out
-}
 
 async fn call(app: &axum::Router, uri: &str, auth: &Option<String>) -> (StatusCode, Vec<u8>) {
     let mut req = Request::get(uri);
@@ -164,10 +48,66 @@ fn feature_ids(body: &[u8]) -> BTreeSet<Uuid> {
         .collect()
 }
 
+/// Files contractor A's dig request, after checking who else may not;
+/// returns its id.
+async fn file_dig_request(w: &World, callers: &[(&str, Option<String>)]) -> Uuid {
+    let body = common::dig_body(&w.dig_polygon, BUFFER_M);
+    let uri = "/api/v1/dig-requests";
+    for (caller, auth) in callers {
+        let want = match *caller {
+            "anonymous" | "revoked" | "malformed" => 401,
+            "owner_a" | "owner_b" | "municipality" => 403,
+            _ => continue,
+        };
+        let (status, r) = common::post_json(&w.app, uri, auth.as_deref(), &body).await;
+        assert_eq!(status.as_u16(), want, "{caller} POST {uri}: {r}");
+    }
+    let auth = callers.iter().find(|(c, _)| *c == "contractor_a").unwrap();
+    let (status, r) = common::post_json(&w.app, uri, auth.1.as_deref(), &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    let owners: Vec<&str> = r["owners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["owner_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(owners, ["OWN-A"], "owner B has nothing near the request");
+    assert_eq!(
+        report_ids(&r),
+        w.granted,
+        "the report holds the granted features"
+    );
+    r["id"].as_str().unwrap().parse().unwrap()
+}
+
+fn report_ids(v: &Value) -> BTreeSet<Uuid> {
+    v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+/// The features `caller` may see in the town.
+fn allowed(w: &World, caller: &str) -> BTreeSet<Uuid> {
+    match caller {
+        "owner_a" => w.a_ids.clone(),
+        "owner_b" => w.b_ids.clone(),
+        "admin" => w.a_ids.union(&w.b_ids).cloned().collect(),
+        "contractor_a" => w.granted.clone(),
+        _ => BTreeSet::new(),
+    }
+}
+
 async fn matrix(w: World) {
     use StatusCode as S;
     let callers = headers(w.store.as_ref()).await;
+    let dig_id = file_dig_request(&w, &callers).await;
+    // The POST's report is a disclosure.
+    let mut disclosures = 1;
     let (ok, unauth, forbid, nf) = (S::OK, S::UNAUTHORIZED, S::FORBIDDEN, S::NOT_FOUND);
+    let bad = S::BAD_REQUEST;
     // anonymous, owner_a, owner_b, contractor_a, contractor_b, municipality, admin, revoked, malformed
     let routes: Vec<(String, [StatusCode; 9])> = vec![
         ("/healthz".into(), [ok; 9]),
@@ -190,40 +130,39 @@ async fn matrix(w: World) {
             [unauth, ok, ok, ok, ok, forbid, ok, unauth, unauth],
         ),
         (
-            format!("/api/v1/features/{}", w.a_feature),
+            format!("/api/v1/features/{}", w.a_outside),
             [unauth, ok, nf, nf, nf, forbid, ok, unauth, unauth],
         ),
         (
+            format!("/api/v1/features/{}", w.a_granted),
+            [unauth, ok, nf, ok, nf, forbid, ok, unauth, unauth],
+        ),
+        (
             "/api/v1/features".into(),
-            [
-                unauth,
-                S::BAD_REQUEST,
-                S::BAD_REQUEST,
-                S::BAD_REQUEST,
-                S::BAD_REQUEST,
-                forbid,
-                S::BAD_REQUEST,
-                unauth,
-                unauth,
-            ],
+            [unauth, bad, bad, bad, bad, forbid, bad, unauth, unauth],
         ),
         (
             "/api/v1/features?bbox=1,2,3".into(),
-            [
-                unauth,
-                S::BAD_REQUEST,
-                S::BAD_REQUEST,
-                S::BAD_REQUEST,
-                S::BAD_REQUEST,
-                forbid,
-                S::BAD_REQUEST,
-                unauth,
-                unauth,
-            ],
+            [unauth, bad, bad, bad, bad, forbid, bad, unauth, unauth],
+        ),
+        (
+            format!("/api/v1/dig-requests/{dig_id}"),
+            [unauth, ok, nf, ok, nf, ok, ok, unauth, unauth],
+        ),
+        (
+            format!("/api/v1/dig-requests/{}", Uuid::new_v4()),
+            [unauth, nf, nf, nf, nf, nf, nf, unauth, unauth],
+        ),
+        (
+            "/api/v1/dig-requests/not-a-uuid".into(),
+            [unauth, nf, nf, nf, nf, nf, nf, unauth, unauth],
+        ),
+        (
+            "/api/v1/dig-requests".into(),
+            [unauth, ok, ok, ok, ok, ok, ok, unauth, unauth],
         ),
         ("/api/v1/no-such-route".into(), [nf; 9]),
     ];
-    let mut disclosures = 0;
     for (uri, expected) in &routes {
         for ((caller, auth), want) in callers.iter().zip(expected) {
             let (status, body) = call(&w.app, uri, auth).await;
@@ -244,12 +183,7 @@ async fn matrix(w: World) {
             if uri.starts_with("/api/v1/features") {
                 disclosures += 1;
                 let ids = feature_ids(&body);
-                let allowed = match *caller {
-                    "owner_a" => w.a_ids.clone(),
-                    "owner_b" => w.b_ids.clone(),
-                    "admin" => w.a_ids.union(&w.b_ids).cloned().collect(),
-                    _ => BTreeSet::new(),
-                };
+                let allowed = allowed(&w, caller);
                 assert!(
                     ids.is_subset(&allowed),
                     "{caller} GET {uri} saw features it may not see"
@@ -260,6 +194,35 @@ async fn matrix(w: World) {
                         "{caller} sees all it may see in the town's bbox"
                     );
                 }
+            }
+            if uri == &format!("/api/v1/dig-requests/{dig_id}") {
+                let v: Value = serde_json::from_slice(&body).unwrap();
+                dig_report_checks(&w, caller, &v);
+                disclosures += usize::from(!v["features"].is_null());
+            }
+            if uri == "/api/v1/dig-requests" {
+                let v: Value = serde_json::from_slice(&body).unwrap();
+                let listed: Vec<&str> = v
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|d| d["id"].as_str().unwrap())
+                    .collect();
+                let sees = matches!(
+                    *caller,
+                    "owner_a" | "contractor_a" | "municipality" | "admin"
+                );
+                let want: Vec<String> = if sees {
+                    vec![dig_id.to_string()]
+                } else {
+                    vec![]
+                };
+                assert_eq!(listed, want, "{caller} lists");
+                assert!(v
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|d| d["features"].is_null()));
             }
             if uri == "/api/v1/datasets" {
                 let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
@@ -288,6 +251,35 @@ async fn matrix(w: World) {
     assert!(log
         .iter()
         .all(|e| e.record.token_id.is_some() && e.record.org_id.is_some()));
+    let reports = log
+        .iter()
+        .filter(|e| e.record.action == "dig_request.report")
+        .inspect(|e| assert_eq!(e.record.dig_request_id, Some(dig_id)))
+        .count();
+    assert_eq!(reports, 4, "the POST and three GETs with features");
+}
+
+/// What each caller sees of contractor A's request.
+fn dig_report_checks(w: &World, caller: &str, v: &Value) {
+    let owners: Vec<&str> = v["owners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["owner_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(owners, ["OWN-A"], "{caller}");
+    match caller {
+        "municipality" => assert!(v["features"].is_null(), "no features for municipalities"),
+        "owner_a" => {
+            let own: BTreeSet<Uuid> = w.granted.intersection(&w.a_ids).cloned().collect();
+            assert_eq!(report_ids(v), own, "owner A sees its own features");
+        }
+        _ => assert_eq!(
+            report_ids(v),
+            w.granted,
+            "{caller} sees the granted features"
+        ),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -300,13 +292,7 @@ async fn access_matrix_on_the_geopackage_store() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn access_matrix_on_the_postgis_store() {
-    let Ok(url) = std::env::var("FORSYNING_TEST_POSTGRES") else {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "FORSYNING_TEST_POSTGRES must be set under CI"
-        );
-        eprintln!("skipping: FORSYNING_TEST_POSTGRES is not set");
+    let Some(url) = forsyning_fixtures::test_env::postgres_url() else {
         return;
     };
     let schema = format!("t_matrix_{}", Uuid::new_v4().simple());
@@ -326,10 +312,7 @@ async fn rate_limit_answers_429_per_token() {
     let store: Arc<dyn Store> =
         Arc::new(GpkgStore::open(&dir.path().join("r.gpkg")).await.unwrap());
     let app = router(
-        AppState {
-            store,
-            rate: Arc::new(RateLimiter::new(1.0, 3.0)),
-        },
+        AppState::new(store).with_rate(RateLimiter::new(1.0, 3.0)),
         &Limits::default(),
     );
     let mut codes = Vec::new();

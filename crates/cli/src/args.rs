@@ -55,6 +55,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Dig requests.
+    Dig {
+        #[command(subcommand)]
+        command: DigCommand,
+    },
     /// Database maintenance.
     Db {
         #[command(subcommand)]
@@ -66,6 +71,42 @@ pub enum Command {
 pub enum DbCommand {
     /// Create or migrate the store's schema (also done on every start).
     Migrate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DigCommand {
+    /// File a dig request for a contractor and print its report.
+    Request(DigRequestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DigRequestArgs {
+    /// A GeoJSON file with the dig polygon: a Polygon geometry or a Feature holding one.
+    #[arg(long)]
+    pub polygon: std::path::PathBuf,
+    /// The polygon's CRS (positions easting/longitude first); EPSG:25832 when absent.
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Metres around the polygon that also count.
+    #[arg(long, default_value_t = 1.0)]
+    pub buffer: f64,
+    /// The contractor (or admin) organisation filing the request.
+    #[arg(long)]
+    pub contractor: String,
+    /// Start of the dig period, RFC 3339; now when absent.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// End of the dig period, RFC 3339; 14 days after the start when absent.
+    #[arg(long)]
+    pub to: Option<String>,
+    #[arg(long, default_value = "dig request from the command line")]
+    pub purpose: String,
+    /// Who to contact about the dig; the organisation's name when absent.
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// Print the whole report as JSON (the API's answer).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

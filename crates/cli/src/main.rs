@@ -3,6 +3,7 @@
 mod access;
 mod args;
 mod demo;
+mod dig;
 mod ingest;
 mod progress;
 mod serve;
@@ -40,6 +41,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Org { command } => access::org(open(&location).await?.as_ref(), command).await,
         Command::Token { command } => access::token(open(&location).await?.as_ref(), command).await,
         Command::Audit { command } => access::audit(open(&location).await?.as_ref(), command).await,
+        Command::Dig { command } => dig::dig(open(&location).await?.as_ref(), command).await,
         Command::Db {
             command: DbCommand::Migrate,
         } => {

@@ -25,7 +25,7 @@ pub use access::{
 };
 pub use area::{Bbox, SearchArea};
 pub use codes::{AccuracyClass, DrawingMethod, Hazard, Kind, SourceFormat, Status, Theme};
-pub use dig::{DigRequest, DigRequestStatus, DigResponseType};
+pub use dig::{DigRequest, DigRequestStatus, DigResponse, DigResponseType};
 pub use dig_rules::{check_dig_request, DigLimits, DigRuleViolation};
 pub use error::ModelError;
 pub use feature::{Measures, NetworkFeature, PartialDate};

@@ -28,6 +28,8 @@ pub enum StoreError {
     Geometry(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("not found: {0}")]
+    NotFound(String),
     #[error("unknown dataset {0}")]
     UnknownDataset(String),
     #[error("background task failed: {0}")]

@@ -7,12 +7,16 @@
 //!
 //! Both keep the same tables: `network_features` (current versions),
 //! `network_features_history` (replaced versions), `datasets`,
-//! `dataset_versions` and `interest_areas`. All geometries are EPSG:25832
+//! `dataset_versions` and `interest_areas`; organisations, tokens, the audit
+//! log ([`AccessStore`]) and dig requests with their responses
+//! ([`DigStore`]) live beside them (the embedded backend keeps those in an
+//! operations SQLite file next to the GeoPackage). All geometries are EPSG:25832
 //! metres. Replacing a dataset is atomic: readers see the old version until the
 //! new one is committed whole, also across a crash.
 
 mod access;
 mod codec;
+mod dig;
 mod error;
 mod gpkg;
 mod location;
@@ -21,6 +25,7 @@ mod postgis;
 mod store;
 
 pub use access::AccessStore;
+pub use dig::{DigFilter, DigRecord, DigStore};
 pub use error::StoreError;
 pub use gpkg::GpkgStore;
 pub use location::StoreLocation;

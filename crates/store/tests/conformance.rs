@@ -1,6 +1,7 @@
 //! One conformance suite, run against both store backends.
 
 mod common;
+mod conformance_dig;
 
 use std::collections::BTreeSet;
 
@@ -261,6 +262,7 @@ async fn suite(store: &dyn Store) {
 
     interest_areas(store).await;
     access(store).await;
+    conformance_dig::dig_requests(store).await;
 }
 
 /// A search area covering the whole random test area.

@@ -1,5 +1,7 @@
 //! The embedded backend: a GeoPackage file plus in-memory R-trees.
 
+mod dig;
+mod dig_rows;
 mod geom;
 mod ops;
 mod rows;

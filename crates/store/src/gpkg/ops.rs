@@ -1,5 +1,6 @@
-//! The embedded backend's operations database: organisations, API tokens and
-//! the audit log, in a SQLite file beside the GeoPackage (`<stem>-ops.sqlite`).
+//! The embedded backend's operations database: organisations, API tokens,
+//! the audit log and dig requests (`dig` module), in a SQLite file beside the
+//! GeoPackage (`<stem>-ops.sqlite`).
 //!
 //! It is a separate file so that its short transactions (an audit entry per
 //! disclosure) never queue behind a long dataset replacement in the GeoPackage.
@@ -68,6 +69,8 @@ impl OpsDb {
             .map_err(StoreError::sqlite(&path))?;
         conn.execute_batch(SCHEMA)
             .map_err(StoreError::sqlite(&path))?;
+        conn.execute_batch(super::dig_rows::SCHEMA)
+            .map_err(StoreError::sqlite(&path))?;
         Ok(Self {
             path,
             conn: Mutex::new(conn),
@@ -76,7 +79,7 @@ impl OpsDb {
 }
 
 /// Runs `f` on the operations connection in the blocking pool.
-async fn with_ops<T: Send + 'static>(
+pub(super) async fn with_ops<T: Send + 'static>(
     ops: &Arc<OpsDb>,
     f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
 ) -> Result<T, StoreError> {

@@ -1,6 +1,7 @@
 //! The PostGIS backend: the same tables as the GeoPackage, with GiST indexes.
 
 mod access;
+mod dig;
 mod rows;
 mod writer;
 

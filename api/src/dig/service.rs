@@ -1,0 +1,122 @@
+//! Submitting a dig request and viewing one: the steps the API and the CLI share.
+
+use chrono::{DateTime, Utc};
+use forsyning_model::{DigRequest, DigRequestStatus, OrgId, SearchArea};
+use forsyning_store::{DigRecord, Store};
+use uuid::Uuid;
+
+use super::intake::DigIntake;
+use super::matching::{contacts, match_owners};
+use super::report::{build_report, DigReport, Disclosure};
+use crate::audit::{self, Disclosed};
+use crate::ApiError;
+
+/// The audit action of every report that discloses features.
+pub const REPORT_ACTION: &str = "dig_request.report";
+
+/// Who asks, for the audit log.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    pub org_id: &'a OrgId,
+    /// `None` for the command line, which has no token.
+    pub token_id: Option<Uuid>,
+}
+
+/// `t` to the millisecond, the precision the store keeps.
+fn millis(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
+}
+
+/// Matches the owners of a checked request, stores it with their answers,
+/// writes the disclosure to the audit log and returns the full report.
+pub async fn submit(
+    store: &dyn Store,
+    caller: Caller<'_>,
+    intake: DigIntake,
+    received: DateTime<Utc>,
+) -> Result<DigReport, ApiError> {
+    let received = millis(received);
+    let matched = match_owners(store, &intake.area, received).await?;
+    let request = DigRequest {
+        id: Uuid::new_v4(),
+        requester_id: caller.org_id.clone(),
+        polygon: intake.area.polygon().clone(),
+        buffer_m: intake.area.buffer_m(),
+        period_from: millis(intake.period_from),
+        period_to: millis(intake.period_to),
+        purpose: intake.purpose,
+        contact: intake.contact,
+        status: DigRequestStatus::Received.after_answers(&matched.responses),
+        received_at: received,
+    };
+    store
+        .insert_dig_request(&request, &matched.responses)
+        .await?;
+    let record = DigRecord {
+        request,
+        responses: matched.responses,
+    };
+    let report = build_report(
+        &record,
+        &matched.contacts,
+        matched.features,
+        &Disclosure::Full,
+    );
+    audit_report(store, caller, &report).await?;
+    Ok(report)
+}
+
+/// The search area of a stored request.
+pub fn area_of(record: &DigRecord) -> Result<SearchArea, ApiError> {
+    SearchArea::new(record.request.polygon.clone(), record.request.buffer_m)
+        .map_err(|e| ApiError::Internal(format!("stored dig request {}: {e}", record.request.id)))
+}
+
+/// The report of a stored request as `disclosure` allows, with the
+/// network as it is now. Audited when it discloses features.
+pub async fn view(
+    store: &dyn Store,
+    caller: Caller<'_>,
+    record: &DigRecord,
+    disclosure: &Disclosure,
+) -> Result<DigReport, ApiError> {
+    let area = area_of(record)?;
+    let contacts = contacts(&store.interest_areas_near(&area).await?);
+    let features = if *disclosure == Disclosure::ResponsesOnly {
+        Vec::new()
+    } else {
+        store.features_near(&area).await?
+    };
+    let report = build_report(record, &contacts, features, disclosure);
+    audit_report(store, caller, &report).await?;
+    Ok(report)
+}
+
+/// A report in a list: every answer and contact, no feature.
+pub async fn summary(
+    store: &dyn Store,
+    record: &DigRecord,
+    disclosure: &Disclosure,
+) -> Result<DigReport, ApiError> {
+    let contacts = contacts(&store.interest_areas_near(&area_of(record)?).await?);
+    let mut report = build_report(record, &contacts, Vec::new(), disclosure);
+    report.features = None;
+    Ok(report)
+}
+
+async fn audit_report(
+    store: &dyn Store,
+    caller: Caller<'_>,
+    report: &DigReport,
+) -> Result<(), ApiError> {
+    let Some(features) = &report.features else {
+        return Ok(());
+    };
+    let what = Disclosed {
+        org_id: Some(caller.org_id),
+        token_id: caller.token_id,
+        action: REPORT_ACTION,
+        dig_request_id: Some(report.id),
+    };
+    audit::record(store, what, features.iter().map(|f| f.id)).await
+}
