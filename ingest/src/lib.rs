@@ -11,6 +11,8 @@
 
 mod error;
 pub mod geojson;
+pub mod imkl;
+pub mod inspire;
 pub mod ler2;
 mod normalise;
 pub mod problem;
@@ -18,6 +20,11 @@ mod validate;
 
 pub use error::{IngestError, Location};
 pub use geojson::{write_feature_collection, GeoJsonReader, ReadSummary, ReaderLimits};
+pub use imkl::{
+    read_delivery, CrsGeometry, Delivery, DeliveryLimits, ImklElement, ImklLimits, ImklReader,
+    ImklSummary, ImklVersion,
+};
+pub use inspire::{InspireLimits, InspireReader, InspireSummary};
 pub use ler2::{Ler2Feature, Ler2Limits, Ler2Reader, Ler2Summary};
 pub use normalise::Normaliser;
 pub use problem::{Counts, FeatureOutcome, Problem, Report, Rule, Severity};

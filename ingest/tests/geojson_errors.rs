@@ -212,11 +212,8 @@ fn out_of_range_numbers_are_errors_not_panics() {
     );
     let g = r#"{"type": "Point", "coordinates": [1e308, -1e308]}"#;
     let o = one(&feature(g, r#"{"theme": "el", "depth_mm": 1e300}"#));
-    assert_eq!(
-        rules(&o),
-        [Rule::MalformedInput],
-        "absurd coordinates are a later check"
-    );
+    // depth_mm 1e300 is malformed; the coordinates are absurd (validate_geometry).
+    assert_eq!(rules(&o), [Rule::MalformedInput, Rule::AbsurdCoordinate]);
 }
 
 #[test]

@@ -129,26 +129,26 @@
 //! is an error after the cut-off and a warning before it (the class is then
 //! `unknown`).
 
-mod build;
+pub(crate) mod build;
 mod checks;
 mod classes;
 mod codes;
 mod coords;
 mod document;
-mod feature;
-mod geometry;
+pub(crate) mod feature;
+pub(crate) mod geometry;
 mod input;
 mod links;
 mod mapping;
 mod names;
 mod placement;
 mod positions;
-mod raw;
+pub(crate) mod raw;
 mod reader;
 mod rules;
 mod shapes;
 mod units;
-mod xml;
+pub(crate) mod xml;
 
 pub use links::{FeatureRef, Relation, RelationKind};
 pub use mapping::Ler2Feature;
