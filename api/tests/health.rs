@@ -54,3 +54,33 @@ async fn unknown_route_is_404() {
     assert_eq!(code, StatusCode::NOT_FOUND);
     assert_eq!(body["error"], "not_found");
 }
+
+#[tokio::test]
+async fn cors_allows_only_configured_origins() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = GpkgStore::open(&dir.path().join("c.gpkg")).await.unwrap();
+    let limits = Limits {
+        cors_origins: vec!["https://kort.example.dk".into()],
+        ..Limits::default()
+    };
+    let app = router(AppState::new(Arc::new(store)), &limits);
+    for (origin, allowed) in [
+        ("https://kort.example.dk", true),
+        ("https://evil.example", false),
+    ] {
+        let req = Request::get("/healthz")
+            .header("origin", origin)
+            .body(Body::empty())
+            .unwrap();
+        let res = app.clone().oneshot(req).await.unwrap();
+        let header = res
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(
+            header.as_deref() == Some(origin),
+            allowed,
+            "{origin}: {header:?}"
+        );
+    }
+}

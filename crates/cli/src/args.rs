@@ -120,6 +120,13 @@ pub struct ServeArgs {
     /// Requests handled at once.
     #[arg(long, default_value_t = 512)]
     pub concurrency: usize,
+    /// An origin allowed to call the API from a browser (CORS); repeat for more.
+    #[arg(
+        long = "cors-origin",
+        env = "FORSYNING_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
 }
 
 #[derive(Debug, Args)]

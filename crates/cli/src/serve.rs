@@ -13,6 +13,7 @@ pub async fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> 
     let limits = Limits {
         request_timeout: Duration::from_secs(args.request_timeout_s),
         concurrency: args.concurrency,
+        cors_origins: args.cors_origins.clone(),
         ..Limits::default()
     };
     let app = router(AppState::new(store), &limits);
