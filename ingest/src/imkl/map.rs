@@ -13,7 +13,7 @@ use super::classes::{accuracy_of, status_of, Class};
 use super::element::{Measure, RawElement};
 use super::reader::ImklElement;
 use crate::ler2::raw::Issue;
-use crate::problem::{FeatureOutcome, Problem, Rule};
+use crate::problem::{FeatureOutcome, Rule};
 use crate::validate::validate_geometry;
 
 /// A geometry in the source CRS with its heights (see [`NetworkFeature::heights`]).
@@ -116,23 +116,7 @@ pub(crate) fn map(
         }),
         _ => None,
     };
-    let problems = issues
-        .into_iter()
-        .map(|i| {
-            let make = if i.warning {
-                Problem::warning
-            } else {
-                Problem::error
-            };
-            let at = match &i.at {
-                Some(a) => format!("{position}, {a}"),
-                None => position.clone(),
-            };
-            make(i.rule, i.message)
-                .with_source_id(source_id.clone())
-                .at(at)
-        })
-        .collect();
+    let problems = Issue::into_problems(issues, &source_id, &position);
     ImklElement {
         outcome: FeatureOutcome {
             position,

@@ -17,7 +17,7 @@ use super::links::{Container, FeatureRef, Relation, RelationKind};
 use super::raw::{Issue, Prop, RawFeature};
 use super::rules::{self, Facts};
 use super::units::UnitPolicy;
-use crate::problem::{FeatureOutcome, Problem, Rule};
+use crate::problem::{FeatureOutcome, Rule};
 
 /// One feature of a LER 2 document: the outcome every reader gives, and the
 /// feature's references to other features of the document.
@@ -212,23 +212,7 @@ pub(crate) fn map(mut raw: RawFeature, container: Option<Rc<Container>>, ctx: Ma
         }),
         _ => None,
     };
-    let problems = issues
-        .into_iter()
-        .map(|i| {
-            let severity = if i.warning {
-                Problem::warning
-            } else {
-                Problem::error
-            };
-            let position = match &i.at {
-                Some(a) => format!("{position}, {a}"),
-                None => position.clone(),
-            };
-            severity(i.rule, i.message)
-                .with_source_id(source_id.clone())
-                .at(position)
-        })
-        .collect();
+    let problems = Issue::into_problems(issues, &source_id, &position);
     Mapped {
         feature: Ler2Feature {
             outcome: FeatureOutcome {

@@ -74,6 +74,35 @@ pub(crate) struct Issue {
 }
 
 impl Issue {
+    /// The issues of the feature at `position` with `source_id`, as problems;
+    /// an issue's own place (an element) is appended to the position.
+    pub(crate) fn into_problems(
+        issues: Vec<Issue>,
+        source_id: &str,
+        position: &str,
+    ) -> Vec<crate::problem::Problem> {
+        use crate::problem::Problem;
+        issues
+            .into_iter()
+            .map(|i| {
+                let make = if i.warning {
+                    Problem::warning
+                } else {
+                    Problem::error
+                };
+                let at = match &i.at {
+                    Some(a) => format!("{position}, {a}"),
+                    None => position.to_owned(),
+                };
+                make(i.rule, i.message)
+                    .with_source_id(source_id.to_owned())
+                    .at(at)
+            })
+            .collect()
+    }
+}
+
+impl Issue {
     pub fn error(rule: Rule, message: impl Into<String>, at: Option<String>) -> Self {
         Self {
             rule,
