@@ -36,16 +36,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Ingest {
             command: IngestCommand::Network(args),
-        } => ingest::network(open(&location).await?.as_ref(), args).await,
+        } => ingest::network(open_once(&location).await?.as_ref(), args).await,
         Command::Generate(args) => demo::generate(&args),
-        Command::Org { command } => access::org(open(&location).await?.as_ref(), command).await,
-        Command::Token { command } => access::token(open(&location).await?.as_ref(), command).await,
-        Command::Audit { command } => access::audit(open(&location).await?.as_ref(), command).await,
-        Command::Dig { command } => dig::dig(open(&location).await?.as_ref(), command).await,
+        Command::Org { command } => {
+            access::org(open_once(&location).await?.as_ref(), command).await
+        }
+        Command::Token { command } => {
+            access::token(open_once(&location).await?.as_ref(), command).await
+        }
+        Command::Audit { command } => {
+            access::audit(open_once(&location).await?.as_ref(), command).await
+        }
+        Command::Dig { command } => dig::dig(open_once(&location).await?.as_ref(), command).await,
         Command::Db {
             command: DbCommand::Migrate,
         } => {
-            let store = open(&location).await?;
+            let store = open_once(&location).await?;
             store.ping().await?;
             println!(
                 "{location}: schema is up to date ({} backend)",
@@ -56,10 +62,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Opens the store with its in-memory index, for serving.
 async fn open(
     location: &forsyning_store::StoreLocation,
 ) -> anyhow::Result<std::sync::Arc<dyn forsyning_store::Store>> {
     forsyning_store::open(location)
+        .await
+        .with_context(|| format!("opening store {location}"))
+}
+
+/// Opens the store for a one-shot command: no in-memory index, so neither
+/// opening nor writing a large dataset holds every feature in memory.
+async fn open_once(
+    location: &forsyning_store::StoreLocation,
+) -> anyhow::Result<std::sync::Arc<dyn forsyning_store::Store>> {
+    forsyning_store::open_with(location, false)
         .await
         .with_context(|| format!("opening store {location}"))
 }

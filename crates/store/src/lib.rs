@@ -35,7 +35,19 @@ pub use store::{replace_dataset, DatasetInfo, DatasetVersion, DatasetWriter, Sto
 
 /// Opens the store at `location`, creating and migrating it as needed.
 pub async fn open(location: &StoreLocation) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    open_with(location, true).await
+}
+
+/// Like [`open`]; with `indexed` false the embedded store skips its
+/// in-memory index (for one-shot commands). PostGIS has none either way.
+pub async fn open_with(
+    location: &StoreLocation,
+    indexed: bool,
+) -> Result<std::sync::Arc<dyn Store>, StoreError> {
     Ok(match location {
+        StoreLocation::Gpkg(path) if !indexed => {
+            std::sync::Arc::new(GpkgStore::open_unindexed(path).await?)
+        }
         StoreLocation::Gpkg(path) => std::sync::Arc::new(GpkgStore::open(path).await?),
         StoreLocation::Postgres(url) => std::sync::Arc::new(PostgisStore::connect(url).await?),
     })

@@ -351,6 +351,17 @@ async fn gpkg_conformance() {
     assert_eq!(reopened.interest_areas(None).await.unwrap().len(), 80);
 }
 
+/// The same store opened without its in-memory index answers from the
+/// GeoPackage's own R-tree, with the same results.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gpkg_unindexed_conformance() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.gpkg");
+    let store = GpkgStore::open_unindexed(&path).await.unwrap();
+    suite(&store).await;
+    assert_eq!(store.feature_count(), 0, "nothing is held in memory");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgis_conformance() {
     let Some(url) = postgres_url() else { return };

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use async_trait::async_trait;
 use forsyning_model::{Bbox, DatasetId, InterestArea, NetworkFeature, OrgId, SearchArea};
+use geo::BoundingRect;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use uuid::Uuid;
 
@@ -35,6 +36,8 @@ struct Inner {
     path: PathBuf,
     read: Mutex<Connection>,
     index: MemIndex,
+    /// Whether `index` holds the current features; without it queries read the R-tree table.
+    indexed: bool,
     areas: RwLock<Arc<AreaIndex>>,
     write_lock: tokio::sync::Mutex<()>,
     ops: Arc<ops::OpsDb>,
@@ -44,13 +47,24 @@ impl GpkgStore {
     /// Opens the GeoPackage at `path`, creating it (and its folder) if missing,
     /// and loads the current dataset versions into memory.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, true).await
+    }
+
+    /// Opens the GeoPackage without the in-memory index: queries read the
+    /// file's R-tree instead, and writers keep nothing in memory. For
+    /// one-shot commands (ingest, tokens) that must not load every feature.
+    pub async fn open_unindexed(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, false).await
+    }
+
+    async fn open_with(path: &Path, indexed: bool) -> Result<Self, StoreError> {
         let path = path.to_owned();
-        tokio::task::spawn_blocking(move || Self::open_blocking(path))
+        tokio::task::spawn_blocking(move || Self::open_blocking(path, indexed))
             .await
             .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
-    fn open_blocking(path: PathBuf) -> Result<Self, StoreError> {
+    fn open_blocking(path: PathBuf, indexed: bool) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::NotAStore {
                 path: path.clone(),
@@ -94,18 +108,20 @@ impl GpkgStore {
             }
         }
         let index = MemIndex::default();
-        let sql = format!(
-            "SELECT {} FROM network_features ORDER BY dataset_id, fid",
-            rows::select_list()
-        );
-        let all = rows::query_features(&conn, &sql, [], "network_features")?;
-        let mut by_dataset: std::collections::BTreeMap<DatasetId, Vec<NetworkFeature>> =
-            Default::default();
-        for f in all {
-            by_dataset.entry(f.dataset_id).or_default().push(f);
-        }
-        for (id, features) in by_dataset {
-            index.put(id, DatasetIndex::build(features));
+        if indexed {
+            let sql = format!(
+                "SELECT {} FROM network_features ORDER BY dataset_id, fid",
+                rows::select_list()
+            );
+            let all = rows::query_features(&conn, &sql, [], "network_features")?;
+            let mut by_dataset: std::collections::BTreeMap<DatasetId, Vec<NetworkFeature>> =
+                Default::default();
+            for f in all {
+                by_dataset.entry(f.dataset_id).or_default().push(f);
+            }
+            for (id, features) in by_dataset {
+                index.put(id, DatasetIndex::build(features));
+            }
         }
         let areas = AreaIndex::build(rows::read_areas(&conn)?);
         let ops = Arc::new(ops::OpsDb::open(&path)?);
@@ -114,11 +130,32 @@ impl GpkgStore {
                 path,
                 read: Mutex::new(conn),
                 index,
+                indexed,
                 areas: RwLock::new(Arc::new(areas)),
                 write_lock: tokio::sync::Mutex::new(()),
                 ops,
             }),
         })
+    }
+
+    /// Current features whose R-tree box meets `bbox`. The R-tree keeps
+    /// 32-bit boxes rounded outwards, so callers filter exactly afterwards.
+    async fn rtree_candidates(&self, bbox: Bbox) -> Result<Vec<NetworkFeature>, StoreError> {
+        self.with_read(move |conn, _| {
+            let sql = format!(
+                "SELECT {} FROM network_features
+                 WHERE fid IN (SELECT id FROM rtree_network_features_geom
+                               WHERE minx <= ?3 AND maxx >= ?1 AND miny <= ?4 AND maxy >= ?2)",
+                rows::select_list()
+            );
+            rows::query_features(
+                conn,
+                &sql,
+                params![bbox.min_x(), bbox.min_y(), bbox.max_x(), bbox.max_y()],
+                "network_features",
+            )
+        })
+        .await
     }
 
     /// The file this store lives in.
@@ -210,11 +247,30 @@ impl Store for GpkgStore {
     }
 
     async fn features_near(&self, area: &SearchArea) -> Result<Vec<NetworkFeature>, StoreError> {
-        Ok(self.inner.index.snapshot().near(area))
+        if self.inner.indexed {
+            return Ok(self.inner.index.snapshot().near(area));
+        }
+        let candidates = self.rtree_candidates(area.search_bbox()).await?;
+        Ok(candidates
+            .into_iter()
+            .filter(|f| crate::is_near(&f.geometry, area))
+            .collect())
     }
 
     async fn features_in_bbox(&self, bbox: &Bbox) -> Result<Vec<NetworkFeature>, StoreError> {
-        Ok(self.inner.index.snapshot().in_bbox(bbox))
+        if self.inner.indexed {
+            return Ok(self.inner.index.snapshot().in_bbox(bbox));
+        }
+        let candidates = self.rtree_candidates(*bbox).await?;
+        Ok(candidates
+            .into_iter()
+            .filter(|f| {
+                f.geometry
+                    .bounding_rect()
+                    .and_then(|r| Bbox::from_rect(r).ok())
+                    .is_some_and(|b| b.intersects(bbox))
+            })
+            .collect())
     }
 
     async fn feature(&self, id: Uuid) -> Result<Option<NetworkFeature>, StoreError> {

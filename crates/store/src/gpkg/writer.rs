@@ -24,8 +24,11 @@ pub(crate) struct GpkgWriter<'a> {
     dataset_id: DatasetId,
     version: u32,
     now: DateTime<Utc>,
-    /// The new version's features, for the in-memory index at commit.
+    /// The new version's features, for the in-memory index at commit
+    /// (empty when the store has no in-memory index).
     features: Vec<NetworkFeature>,
+    /// Features written so far.
+    count: u64,
 }
 
 impl<'a> GpkgWriter<'a> {
@@ -72,6 +75,7 @@ impl<'a> GpkgWriter<'a> {
             version: previous.unwrap_or(0) + 1,
             now,
             features: Vec::new(),
+            count: 0,
         })
     }
 
@@ -125,7 +129,10 @@ impl DatasetWriter for GpkgWriter<'_> {
                 Ok(features)
             })
             .await?;
-        self.features.extend(features);
+        self.count += features.len() as u64;
+        if self.store.inner.indexed {
+            self.features.extend(features);
+        }
         Ok(())
     }
 
@@ -136,7 +143,7 @@ impl DatasetWriter for GpkgWriter<'_> {
             self.name.clone(),
         );
         let (version, now) = (self.version, format_time(self.now));
-        let count = self.features.len() as u64;
+        let count = self.count;
         self.with_conn(move |conn| {
             let path = conn.path().unwrap_or("").to_owned();
             let sqlite = |e| StoreError::Sqlite {
@@ -160,11 +167,13 @@ impl DatasetWriter for GpkgWriter<'_> {
             conn.execute_batch("COMMIT").map_err(sqlite)
         })
         .await?;
-        let features = std::mem::take(&mut self.features);
-        let index = tokio::task::spawn_blocking(move || DatasetIndex::build(features))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))?;
-        self.store.inner.index.put(self.dataset_id, index);
+        if self.store.inner.indexed {
+            let features = std::mem::take(&mut self.features);
+            let index = tokio::task::spawn_blocking(move || DatasetIndex::build(features))
+                .await
+                .map_err(|e| StoreError::Task(e.to_string()))?;
+            self.store.inner.index.put(self.dataset_id, index);
+        }
         Ok(DatasetVersion {
             dataset_id: self.dataset_id,
             version: self.version,
