@@ -65,18 +65,37 @@ pub async fn network(store: &dyn Store, args: IngestNetworkArgs) -> anyhow::Resu
             .len();
     }
     let pb = progress::bar(total, "reading");
-    let mut report = Report::new();
-    let mut normaliser = Normaliser::new(forsyning_geo::denmark_service_area());
     let mut writer = store.begin_replace(&owner, &args.dataset).await?;
-    let mut batch: Vec<NetworkFeature> = Vec::with_capacity(BATCH);
-    for path in &args.files {
-        read_file(path, &pb, &mut normaliser, &mut report, &mut |f| {
-            batch.push(f)
-        })?;
-        if batch.len() >= BATCH || path == args.files.last().expect("files") {
-            writer.write(std::mem::take(&mut batch)).await?;
+    // Read on a blocking thread (PROJ and the parsers are synchronous) and
+    // hand batches to the writer through a short queue, so memory stays
+    // bounded whatever the size of the input.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<NetworkFeature>>(4);
+    let (files, reading_pb) = (args.files.clone(), pb.clone());
+    let reader = tokio::task::spawn_blocking(move || -> anyhow::Result<Report> {
+        let mut report = Report::new();
+        let mut normaliser = Normaliser::new(forsyning_geo::denmark_service_area());
+        let mut batch: Vec<NetworkFeature> = Vec::with_capacity(BATCH);
+        for path in &files {
+            read_file(path, &reading_pb, &mut normaliser, &mut report, &mut |f| {
+                batch.push(f);
+                if batch.len() >= BATCH {
+                    // A closed queue means the writer failed; its error is reported.
+                    let _ =
+                        tx.blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                }
+            })?;
         }
+        if !batch.is_empty() {
+            let _ = tx.blocking_send(batch);
+        }
+        Ok(report)
+    });
+    while let Some(batch) = rx.recv().await {
+        writer.write(batch).await?;
     }
+    let report = reader
+        .await
+        .map_err(|e| anyhow::anyhow!("reading failed: {e}"))??;
     pb.finish_and_clear();
     if let Some(out) = &args.report_json {
         std::fs::write(out, serde_json::to_vec_pretty(&report)?)
