@@ -20,6 +20,7 @@
 
 mod intake;
 mod matching;
+pub mod package;
 mod report;
 mod service;
 

@@ -1,0 +1,23 @@
+//! The package a contractor takes to the field: the report as LER 2.2 GML
+//! (`Graveforespoergselssvar`) and as a printable map (PNG and PDF).
+//!
+//! Every writer takes a [`PackageInput`]: the report exactly as the policy
+//! lets the caller see it, the request it answers, and the full records of
+//! the disclosed features (the same features as `report.features`, in the
+//! same order). The writers never decide what may be disclosed.
+
+use forsyning_model::{DigRequest, NetworkFeature};
+
+use super::DigReport;
+
+/// What a package is made of.
+#[derive(Debug, Clone, Copy)]
+pub struct PackageInput<'a> {
+    /// The report as the caller may see it.
+    pub report: &'a DigReport,
+    /// The request the report answers (its polygon in EPSG:25832).
+    pub request: &'a DigRequest,
+    /// The disclosed features, in the order of `report.features`; empty when
+    /// the caller may see none.
+    pub features: &'a [NetworkFeature],
+}
