@@ -21,6 +21,10 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("not found")]
     NotFound,
+    /// The resource is in a state that does not allow this (e.g. answering a
+    /// completed dig request): 409.
+    #[error("{0}")]
+    Conflict(String),
     #[error("too many requests")]
     TooManyRequests,
     #[error("service unavailable: {0}")]
@@ -60,6 +64,7 @@ impl IntoResponse for ApiError {
                 return res;
             }
             ApiError::Forbidden(why) => (StatusCode::FORBIDDEN, "forbidden", (*why).to_owned()),
+            ApiError::Conflict(why) => (StatusCode::CONFLICT, "conflict", why.clone()),
             ApiError::TooManyRequests => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",

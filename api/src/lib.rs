@@ -14,6 +14,7 @@ mod health;
 pub mod interest;
 mod layers;
 pub mod policy;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -33,6 +34,11 @@ pub struct AppState {
     pub rate: Arc<RateLimiter>,
     /// What a dig request may be: KLIC's limits inside Denmark by default.
     pub dig_limits: Arc<DigLimits>,
+    /// Signs webhook deliveries; `None`: owners cannot register webhooks.
+    pub webhook_key: Option<webhooks::WebhookKey>,
+    /// How far apart (metres) two dig requests may be and still be listed
+    /// for coordination.
+    pub coordination_m: f64,
 }
 
 impl AppState {
@@ -43,7 +49,15 @@ impl AppState {
             store,
             rate: Arc::new(RateLimiter::new(50.0, 100.0)),
             dig_limits: Arc::new(default_dig_limits()),
+            webhook_key: None,
+            coordination_m: 50.0,
         }
+    }
+
+    /// This state with webhooks signed by `key`.
+    pub fn with_webhook_key(mut self, key: webhooks::WebhookKey) -> Self {
+        self.webhook_key = Some(key);
+        self
     }
 
     /// This state with another per-token rate limit.
@@ -65,6 +79,7 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         .merge(features::routes())
         .merge(dig::routes())
         .merge(interest::routes())
+        .merge(webhooks::routes())
         .fallback(|| async { ApiError::NotFound })
         .with_state(state);
     layers::apply(routes, limits)

@@ -18,7 +18,9 @@
 //!
 //! Every report that discloses features is written to the audit log first.
 
+mod coordination;
 mod intake;
+mod lifecycle;
 mod matching;
 pub mod package;
 mod report;
@@ -30,7 +32,7 @@ use axum::extract::{Path, State};
 use axum::http::header::LOCATION;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::Utc;
 use uuid::Uuid;
@@ -48,6 +50,18 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/dig-requests", get(list).post(create))
         .route("/api/v1/dig-requests/{id}", get(one))
+        .route(
+            "/api/v1/dig-requests/{id}/responses/{owner}",
+            put(lifecycle::answer),
+        )
+        .route(
+            "/api/v1/dig-requests/{id}/complete",
+            post(lifecycle::complete),
+        )
+        .route(
+            "/api/v1/dig-requests/{id}/coordination",
+            get(coordination::coordination),
+        )
 }
 
 async fn create(

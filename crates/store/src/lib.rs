@@ -21,6 +21,7 @@ mod error;
 mod gpkg;
 mod location;
 mod memindex;
+mod outbox;
 mod postgis;
 mod store;
 
@@ -30,6 +31,7 @@ pub use error::StoreError;
 pub use gpkg::GpkgStore;
 pub use location::StoreLocation;
 pub use memindex::is_near;
+pub use outbox::{Attempt, EventKind, EventStatus, OutboxEvent, OutboxStore, Webhook};
 pub use postgis::PostgisStore;
 pub use store::{replace_dataset, DatasetInfo, DatasetVersion, DatasetWriter, Store};
 

@@ -14,10 +14,12 @@ use super::dig_rows::{
     RawResponse, RequestValues, REQUEST_COLUMNS,
 };
 use super::ops::with_ops;
-use crate::codec::truncate_millis;
+use super::outbox::insert_events;
+use crate::codec::{now_millis, truncate_millis};
 use crate::dig::{
     apply_answer, apply_complete, duplicate_owner, unknown_request, DigFilter, DigRecord, DigStore,
 };
+use crate::outbox::{dig_events, EventKind};
 use crate::StoreError;
 
 type Raw = (RawRequest, Vec<RawResponse>);
@@ -53,6 +55,7 @@ fn to_records(raws: Vec<Raw>) -> Result<Vec<DigRecord>, StoreError> {
 async fn update(
     store: &super::GpkgStore,
     id: Uuid,
+    emit: Option<EventKind>,
     change: impl FnOnce(&mut DigRecord) -> Result<(), StoreError> + Send + 'static,
 ) -> Result<DigRecord, StoreError> {
     let outcome = with_ops(&store.inner.ops, move |c| {
@@ -75,6 +78,9 @@ async fn update(
         for r in &record.responses {
             upsert_response(&tx, &key, r)?;
         }
+        if let Some(kind) = emit {
+            insert_events(&tx, &dig_events(&record, kind, now_millis()))?;
+        }
         tx.commit()?;
         Ok(Ok(record))
     })
@@ -94,6 +100,11 @@ impl DigStore for super::GpkgStore {
         }
         let values = RequestValues::new(request)?;
         let (key, responses) = (request.id.to_string(), responses.to_vec());
+        let record = DigRecord {
+            request: request.clone(),
+            responses: responses.clone(),
+        };
+        let events = dig_events(&record, EventKind::DigRequestReceived, now_millis());
         let inserted = with_ops(&self.inner.ops, move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             if !insert_request(&tx, &values)? {
@@ -102,6 +113,7 @@ impl DigStore for super::GpkgStore {
             for r in &responses {
                 upsert_response(&tx, &key, r)?;
             }
+            insert_events(&tx, &events)?;
             tx.commit()?;
             Ok(true)
         })
@@ -159,13 +171,19 @@ impl DigStore for super::GpkgStore {
         at: DateTime<Utc>,
     ) -> Result<DigRecord, StoreError> {
         let (owner, at) = (owner.clone(), truncate_millis(at));
-        update(self, id, move |record| {
+        update(self, id, None, move |record| {
             apply_answer(record, &owner, answer, features_count, at)
         })
         .await
     }
 
     async fn complete_dig_request(&self, id: Uuid) -> Result<DigRecord, StoreError> {
-        update(self, id, apply_complete).await
+        update(
+            self,
+            id,
+            Some(EventKind::DigRequestCompleted),
+            apply_complete,
+        )
+        .await
     }
 }

@@ -4,6 +4,7 @@ mod dig;
 mod dig_rows;
 mod geom;
 mod ops;
+mod outbox;
 mod rows;
 mod schema;
 mod writer;

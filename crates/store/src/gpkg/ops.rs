@@ -71,6 +71,8 @@ impl OpsDb {
             .map_err(StoreError::sqlite(&path))?;
         conn.execute_batch(super::dig_rows::SCHEMA)
             .map_err(StoreError::sqlite(&path))?;
+        conn.execute_batch(super::outbox::SCHEMA)
+            .map_err(StoreError::sqlite(&path))?;
         Ok(Self {
             path,
             conn: Mutex::new(conn),

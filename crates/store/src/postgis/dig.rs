@@ -12,11 +12,13 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
+use super::outbox::insert_events;
 use super::PostgisStore;
-use crate::codec::{decode_wkb, encode_wkb, truncate_millis};
+use crate::codec::{decode_wkb, encode_wkb, now_millis, truncate_millis};
 use crate::dig::{
     apply_answer, apply_complete, duplicate_owner, unknown_request, DigFilter, DigRecord, DigStore,
 };
+use crate::outbox::{dig_events, EventKind};
 use crate::StoreError;
 
 const REQUEST_COLUMNS: &str = "id, requester_id, ST_AsBinary(geom), buffer_m, period_from, \
@@ -140,6 +142,7 @@ impl PostgisStore {
     async fn update_dig(
         &self,
         id: Uuid,
+        emit: Option<EventKind>,
         change: impl FnOnce(&mut DigRecord) -> Result<(), StoreError> + Send,
     ) -> Result<DigRecord, StoreError> {
         let mut tx = self.pool.begin().await?;
@@ -154,6 +157,9 @@ impl PostgisStore {
             .await?;
         for r in &record.responses {
             upsert_response(&mut tx, id, r).await?;
+        }
+        if let Some(kind) = emit {
+            insert_events(&mut tx, &dig_events(&record, kind, now_millis())).await?;
         }
         tx.commit().await?;
         Ok(record)
@@ -200,6 +206,12 @@ impl DigStore for PostgisStore {
         for response in responses {
             upsert_response(&mut tx, r.id, response).await?;
         }
+        let record = DigRecord {
+            request: request.clone(),
+            responses: responses.to_vec(),
+        };
+        let events = dig_events(&record, EventKind::DigRequestReceived, now_millis());
+        insert_events(&mut tx, &events).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -256,13 +268,14 @@ impl DigStore for PostgisStore {
         at: DateTime<Utc>,
     ) -> Result<DigRecord, StoreError> {
         let at = truncate_millis(at);
-        self.update_dig(id, |record| {
+        self.update_dig(id, None, |record| {
             apply_answer(record, owner, answer, features_count, at)
         })
         .await
     }
 
     async fn complete_dig_request(&self, id: Uuid) -> Result<DigRecord, StoreError> {
-        self.update_dig(id, apply_complete).await
+        self.update_dig(id, Some(EventKind::DigRequestCompleted), apply_complete)
+            .await
     }
 }

@@ -15,6 +15,8 @@ use uuid::Uuid;
 
 use crate::common::{star_polygon, CX, CY};
 
+mod outbox;
+
 fn org(s: &str) -> OrgId {
     OrgId::new(s).unwrap()
 }
@@ -137,11 +139,12 @@ pub async fn dig_requests(store: &dyn Store) {
     let nobody = DigFilter::Owner(org("DIG-NONE"));
     assert!(store.dig_requests(&nobody).await.unwrap().is_empty());
 
-    manual_answers(store, rec1).await;
+    let completed = manual_answers(store, rec1).await;
+    outbox::outbox(store, &completed, &rec2, &rec3, dup.id).await;
     area_filter(store, &mut rng).await;
 }
 
-async fn manual_answers(store: &dyn Store, rec1: DigRecord) {
+async fn manual_answers(store: &dyn Store, rec1: DigRecord) -> DigRecord {
     use DigResponseType::*;
     let (id, o1, o2) = (rec1.request.id, org("DIG-O1"), org("DIG-O2"));
     let at = t(60_000);
@@ -205,7 +208,8 @@ async fn manual_answers(store: &dyn Store, rec1: DigRecord) {
         store.complete_dig_request(id).await,
         Err(StoreError::Conflict(_))
     ));
-    assert_eq!(store.dig_request(id).await.unwrap(), Some(done));
+    assert_eq!(store.dig_request(id).await.unwrap(), Some(done.clone()));
+    done
 }
 
 /// Requests whose polygon intersects an area, against geo's `Intersects`.
