@@ -161,6 +161,22 @@ async fn matrix(w: World) {
             "/api/v1/dig-requests".into(),
             [unauth, ok, ok, ok, ok, ok, ok, unauth, unauth],
         ),
+        (
+            format!("/api/v1/dig-requests/{dig_id}/coordination"),
+            [unauth, forbid, nf, ok, nf, ok, ok, unauth, unauth],
+        ),
+        (
+            "/api/v1/owners/OWN-A/events".into(),
+            [
+                unauth, ok, forbid, forbid, forbid, forbid, ok, unauth, unauth,
+            ],
+        ),
+        (
+            "/api/v1/owners/OWN-A/webhook".into(),
+            [
+                unauth, nf, forbid, forbid, forbid, forbid, nf, unauth, unauth,
+            ],
+        ),
         ("/api/v1/no-such-route".into(), [nf; 9]),
     ];
     for (uri, expected) in &routes {

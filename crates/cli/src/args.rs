@@ -127,6 +127,15 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub cors_origins: Vec<String>,
+    /// File holding the server's webhook key (at least 32 random bytes, e.g.
+    /// `head -c 32 /dev/urandom > key`). Owners' signing secrets are derived
+    /// from it; without it owners cannot register webhooks. Keep it out of
+    /// the store's backups.
+    #[arg(long, env = "FORSYNING_WEBHOOK_KEY_FILE")]
+    pub webhook_key_file: Option<std::path::PathBuf>,
+    /// Distance (metres) within which dig requests are listed for coordination.
+    #[arg(long, default_value_t = 50.0)]
+    pub coordination_m: f64,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use forsyning_api::webhooks::{Dispatcher, RetryPolicy, WebhookKey};
 use forsyning_api::{router, AppState, Limits};
 use forsyning_store::Store;
 
@@ -16,7 +17,21 @@ pub async fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> 
         cors_origins: args.cors_origins.clone(),
         ..Limits::default()
     };
-    let app = router(AppState::new(store), &limits);
+    let mut state = AppState::new(store.clone());
+    anyhow::ensure!(
+        args.coordination_m.is_finite() && (0.0..=1000.0).contains(&args.coordination_m),
+        "--coordination-m must be a distance from 0 to 1000 metres"
+    );
+    state.coordination_m = args.coordination_m;
+    let mut dispatcher = None;
+    if let Some(path) = &args.webhook_key_file {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("reading the webhook key {}", path.display()))?;
+        let key = WebhookKey::new(bytes).with_context(|| format!("{}", path.display()))?;
+        state = state.with_webhook_key(key.clone());
+        dispatcher = Some(Dispatcher::new(store, key, RetryPolicy::default()));
+    }
+    let app = router(state, &limits);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
@@ -26,7 +41,19 @@ pub async fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> 
     println!("  curl http://{addr}/readyz");
     println!("  curl http://{addr}/api/v1/status");
     println!("Press Ctrl-C to stop.");
+    // The dispatcher delivers the outbox's events, also those a previous
+    // process left pending; it stops with the server.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let delivering = dispatcher.map(|d| {
+        tokio::spawn(d.run(Duration::from_secs(1), async {
+            let _ = stopped.await;
+        }))
+    });
     forsyning_api::serve(listener, app, shutdown_signal()).await?;
+    let _ = stop.send(());
+    if let Some(task) = delivering {
+        let _ = task.await;
+    }
     Ok(())
 }
 

@@ -139,7 +139,7 @@ impl OutboxStore for PostgisStore {
         .fetch_all(&self.pool)
         .await?;
         let mut events = rows.iter().map(read_event).collect::<Result<Vec<_>, _>>()?;
-        events.sort_by(|a, b| (a.created_at, a.id).cmp(&(b.created_at, b.id)));
+        events.sort_by_key(|e| (e.created_at, e.id));
         Ok(events)
     }
 
