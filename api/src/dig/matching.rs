@@ -8,6 +8,7 @@
 //! `no_lines_in_area`. Every answer is final at once.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use forsyning_model::deadline::answer_deadline;
@@ -24,7 +25,7 @@ use crate::ApiError;
 pub struct Matched {
     pub responses: Vec<DigResponse>,
     pub contacts: BTreeMap<OrgId, String>,
-    pub features: Vec<NetworkFeature>,
+    pub features: Vec<Arc<NetworkFeature>>,
 }
 
 /// Each owner's contact from its interest areas near the dig area; several
@@ -48,7 +49,7 @@ pub fn contacts(areas: &[InterestArea]) -> BTreeMap<OrgId, String> {
 /// received at `received`.
 pub fn answers(
     areas: &[InterestArea],
-    features: &[NetworkFeature],
+    features: &[Arc<NetworkFeature>],
     received: DateTime<Utc>,
 ) -> Vec<DigResponse> {
     #[derive(Default)]
@@ -87,7 +88,7 @@ pub async fn match_owners(
     received: DateTime<Utc>,
 ) -> Result<Matched, ApiError> {
     let areas = store.interest_areas_near(area).await?;
-    let features = store.features_near(area).await?;
+    let features = store.features_near_shared(area).await?;
     Ok(Matched {
         responses: answers(&areas, &features, received),
         contacts: contacts(&areas),

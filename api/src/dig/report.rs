@@ -4,6 +4,7 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use forsyning_model::deadline::answer_deadline;
@@ -102,9 +103,9 @@ fn hazard_rank(h: Option<Hazard>) -> u8 {
 /// those of owners whose answer delivers, and for an owner only its own.
 pub fn disclosed<'a>(
     record: &'a DigRecord,
-    candidates: Vec<NetworkFeature>,
+    candidates: Vec<Arc<NetworkFeature>>,
     disclosure: &'a Disclosure,
-) -> impl Iterator<Item = NetworkFeature> + 'a {
+) -> impl Iterator<Item = Arc<NetworkFeature>> + 'a {
     let delivering = record.delivering_owners();
     candidates.into_iter().filter(move |f| {
         delivering.contains(&f.owner_id)
@@ -122,7 +123,7 @@ pub fn disclosed<'a>(
 pub fn build_report(
     record: &DigRecord,
     contacts: &BTreeMap<OrgId, String>,
-    features: Vec<NetworkFeature>,
+    features: Vec<Arc<NetworkFeature>>,
     disclosure: &Disclosure,
 ) -> DigReport {
     let r = &record.request;
@@ -146,7 +147,7 @@ pub fn build_report(
     let polygon = Geometry::Polygon(r.polygon.clone());
     let features = (*disclosure != Disclosure::ResponsesOnly).then(|| {
         let mut out: Vec<ReportFeature> = disclosed(record, features, disclosure)
-            .map(|f| report_feature(f, &polygon))
+            .map(|f| report_feature(&f, &polygon))
             .collect();
         out.sort_by(|a, b| {
             hazard_rank(a.hazard)
@@ -178,7 +179,7 @@ pub fn build_report(
     }
 }
 
-fn report_feature(f: NetworkFeature, polygon: &Geometry<f64>) -> ReportFeature {
+fn report_feature(f: &NetworkFeature, polygon: &Geometry<f64>) -> ReportFeature {
     let distance = Euclidean.distance(&f.geometry, polygon);
     ReportFeature {
         id: f.id,
@@ -187,13 +188,13 @@ fn report_feature(f: NetworkFeature, polygon: &Geometry<f64>) -> ReportFeature {
         status: f.status,
         hazard: f.hazard,
         contact_owner_before_digging: f.hazard.is_some_and(Hazard::is_dangerous),
-        safety_note: f.safety_note,
+        safety_note: f.safety_note.clone(),
         depth_mm: f.measures.depth_mm,
         accuracy_xy: f.accuracy_xy,
         accuracy_z: f.accuracy_z,
         // Millimetres are plenty; fewer digits keep the JSON short.
         distance_m: (distance * 1000.0).round() / 1000.0,
         geometry: write_geometry(&f.geometry),
-        owner_id: f.owner_id,
+        owner_id: f.owner_id.clone(),
     }
 }

@@ -85,7 +85,7 @@ pub async fn view(
     let features = if *disclosure == Disclosure::ResponsesOnly {
         Vec::new()
     } else {
-        store.features_near(&area).await?
+        store.features_near_shared(&area).await?
     };
     let report = build_report(record, &contacts, features, disclosure);
     audit_report(store, caller, &report).await?;

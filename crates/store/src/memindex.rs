@@ -44,7 +44,9 @@ pub fn is_near(geometry: &Geometry<f64>, area: &SearchArea) -> bool {
 /// One dataset version's features and their R-tree.
 #[derive(Debug)]
 pub(crate) struct DatasetIndex {
-    features: Vec<NetworkFeature>,
+    /// Shared with the callers of [`Snapshot::near_shared`], so an answer
+    /// costs a reference count per feature, not a copy.
+    features: Vec<Arc<NetworkFeature>>,
     tree: RTree<Entry>,
 }
 
@@ -60,7 +62,7 @@ impl DatasetIndex {
             })
             .collect();
         Self {
-            features,
+            features: features.into_iter().map(Arc::new).collect(),
             tree: RTree::bulk_load(entries),
         }
     }
@@ -111,7 +113,7 @@ impl Snapshot {
     fn candidates<'a>(
         &'a self,
         env: &'a AABB<[f64; 2]>,
-    ) -> impl Iterator<Item = &'a NetworkFeature> + 'a {
+    ) -> impl Iterator<Item = &'a Arc<NetworkFeature>> + 'a {
         self.top
             .locate_in_envelope_intersecting(env)
             .flat_map(move |d| {
@@ -122,7 +124,7 @@ impl Snapshot {
             })
     }
 
-    pub fn near(&self, area: &SearchArea) -> Vec<NetworkFeature> {
+    pub fn near_shared(&self, area: &SearchArea) -> Vec<Arc<NetworkFeature>> {
         let env = aabb(&area.search_bbox());
         self.candidates(&env)
             .filter(|f| is_near(&f.geometry, area))
@@ -130,9 +132,19 @@ impl Snapshot {
             .collect()
     }
 
+    pub fn near(&self, area: &SearchArea) -> Vec<NetworkFeature> {
+        let env = aabb(&area.search_bbox());
+        self.candidates(&env)
+            .filter(|f| is_near(&f.geometry, area))
+            .map(|f| NetworkFeature::clone(f))
+            .collect()
+    }
+
     pub fn in_bbox(&self, bbox: &Bbox) -> Vec<NetworkFeature> {
         let env = aabb(bbox);
-        self.candidates(&env).cloned().collect()
+        self.candidates(&env)
+            .map(|f| NetworkFeature::clone(f))
+            .collect()
     }
 
     pub fn feature_count(&self) -> usize {

@@ -63,6 +63,20 @@ pub trait Store: AccessStore + DigStore + OutboxStore + Send + Sync + std::fmt::
     /// (exact Euclidean distance; features inside have distance 0).
     async fn features_near(&self, area: &SearchArea) -> Result<Vec<NetworkFeature>, StoreError>;
 
+    /// Like [`Store::features_near`], as shared references: the embedded
+    /// store hands out its index's features without copying them.
+    async fn features_near_shared(
+        &self,
+        area: &SearchArea,
+    ) -> Result<Vec<std::sync::Arc<NetworkFeature>>, StoreError> {
+        Ok(self
+            .features_near(area)
+            .await?
+            .into_iter()
+            .map(std::sync::Arc::new)
+            .collect())
+    }
+
     /// Current features whose bounding box intersects `bbox`.
     async fn features_in_bbox(&self, bbox: &Bbox) -> Result<Vec<NetworkFeature>, StoreError>;
 

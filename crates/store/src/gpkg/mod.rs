@@ -258,6 +258,21 @@ impl Store for GpkgStore {
             .collect())
     }
 
+    async fn features_near_shared(
+        &self,
+        area: &SearchArea,
+    ) -> Result<Vec<Arc<NetworkFeature>>, StoreError> {
+        if self.inner.indexed {
+            return Ok(self.inner.index.snapshot().near_shared(area));
+        }
+        Ok(self
+            .features_near(area)
+            .await?
+            .into_iter()
+            .map(Arc::new)
+            .collect())
+    }
+
     async fn features_in_bbox(&self, bbox: &Bbox) -> Result<Vec<NetworkFeature>, StoreError> {
         if self.inner.indexed {
             return Ok(self.inner.index.snapshot().in_bbox(bbox));
