@@ -463,4 +463,33 @@ async fn access(store: &dyn Store) {
         verify_chain(&log, head.as_ref().map(|(s, h)| (*s, h.as_str()))),
         Ok(25)
     );
+
+    // 300 disclosures at once (the embedded store commits them in groups):
+    // every one gets its own sequence number and the chain stays whole.
+    let appends = (0..300u64).map(|i| {
+        let (n, digest) = AuditRecord::digest_ids([Uuid::from_u128(i.into())]);
+        store.append_audit(AuditRecord {
+            at: chrono::Utc::now(),
+            org_id: Some(contractor.id.clone()),
+            token_id: Some(t.id),
+            action: "features.read".into(),
+            dig_request_id: None,
+            feature_count: n,
+            feature_digest: digest,
+        })
+    });
+    let entries = futures::future::join_all(appends).await;
+    let mut seqs: Vec<u64> = entries.into_iter().map(|e| e.unwrap().seq).collect();
+    seqs.sort_unstable();
+    assert_eq!(
+        seqs,
+        (26..=325).collect::<Vec<u64>>(),
+        "{}",
+        store.backend()
+    );
+    let (log, head) = store.audit_log().await.unwrap();
+    assert_eq!(
+        verify_chain(&log, head.as_ref().map(|(s, h)| (*s, h.as_str()))),
+        Ok(325)
+    );
 }

@@ -1,5 +1,6 @@
 //! The embedded backend: a GeoPackage file plus in-memory R-trees.
 
+mod audit;
 mod dig;
 mod dig_rows;
 mod geom;

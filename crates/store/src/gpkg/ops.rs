@@ -10,9 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use forsyning_model::{
-    AuditEntry, AuditRecord, OrgId, Organisation, Role, TokenRecord, GENESIS_HASH,
-};
+use forsyning_model::{AuditEntry, AuditRecord, OrgId, Organisation, Role, TokenRecord};
 use geo_types::Geometry;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
@@ -44,6 +42,8 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 pub(crate) struct OpsDb {
     path: PathBuf,
     conn: Mutex<Connection>,
+    /// Audit appends waiting for the next group commit.
+    pub(super) audit: super::audit::AuditQueue,
 }
 
 /// `data/forsyning.gpkg` → `data/forsyning-ops.sqlite`.
@@ -76,6 +76,7 @@ impl OpsDb {
         Ok(Self {
             path,
             conn: Mutex::new(conn),
+            audit: Default::default(),
         })
     }
 }
@@ -317,42 +318,7 @@ impl AccessStore for super::GpkgStore {
 
     async fn append_audit(&self, mut record: AuditRecord) -> Result<AuditEntry, StoreError> {
         record.at = truncate_millis(record.at);
-        with_ops(&self.inner.ops, move |c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let head: Option<(i64, String)> = tx
-                .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .optional()?;
-            let (seq, prev) = head.map_or((1, GENESIS_HASH.to_owned()), |(s, h)| (s as u64 + 1, h));
-            let e = AuditEntry::chain(seq, record, &prev);
-            let r = &e.record;
-            tx.execute(
-                "INSERT INTO audit_log (seq, at, org_id, token_id, action, dig_request_id,
-                    feature_count, feature_digest, prev_hash, hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    e.seq as i64,
-                    format_time(r.at),
-                    r.org_id.as_ref().map(|o| o.to_string()),
-                    r.token_id.map(|t| t.to_string()),
-                    r.action,
-                    r.dig_request_id.map(|t| t.to_string()),
-                    r.feature_count as i64,
-                    r.feature_digest,
-                    e.prev_hash,
-                    e.hash
-                ],
-            )?;
-            tx.execute(
-                "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2)
-                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-                params![e.seq as i64, e.hash],
-            )?;
-            tx.commit()?;
-            Ok(e)
-        })
-        .await
+        super::audit::append(&self.inner.ops, record).await
     }
 
     async fn audit_log(&self) -> Result<(Vec<AuditEntry>, Option<(u64, String)>), StoreError> {
