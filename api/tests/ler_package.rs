@@ -230,6 +230,8 @@ fn fixture() -> Fixture {
     hostile.safety_note = Some(HOSTILE_NOTE.into());
     hostile.measures.material = Some("PEX & <stål> \"æøå\"".into());
     split.hazard = Some(Hazard::Dangerous);
+    split.heights = Some(vec![Some(1.5), None, Some(2.0), Some(2.25)]);
+    split.accuracy_z = AccuracyClass::Le100;
     let mut bare = next(&line);
     bare.status = None;
     bare.hazard = None;
@@ -326,9 +328,10 @@ fn fixture() -> Fixture {
     }
 }
 
-/// `shared/tools/validate-ler` on `xml`: `Some(output)` with its exit status,
-/// `None` when it cannot run here (skipped outside CI).
-fn validate(xml: &[u8], name: &str) -> Option<(bool, String)> {
+/// `shared/tools/validate-ler` on the documents (file name, content), in
+/// one run: `Some((every one valid, output))`, `None` when it cannot run
+/// here (skipped outside CI).
+fn validate(docs: &[(&str, &[u8])]) -> Option<(bool, String)> {
     let data = forsyning_fixtures::test_env::shared_data()?;
     let tool: PathBuf = data.parent().unwrap().join("tools/validate-ler");
     if !tool.is_file() {
@@ -343,13 +346,13 @@ fn validate(xml: &[u8], name: &str) -> Option<(bool, String)> {
         return None;
     }
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(name);
-    std::fs::write(&path, xml).unwrap();
-    let out = Command::new("python3")
-        .arg(&tool)
-        .arg(&path)
-        .output()
-        .unwrap();
+    let mut cmd = Command::new("python3");
+    cmd.arg(&tool).current_dir(dir.path());
+    for (name, xml) in docs {
+        std::fs::write(dir.path().join(name), xml).unwrap();
+        cmd.arg(name);
+    }
+    let out = cmd.output().unwrap();
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -399,7 +402,20 @@ fn package_covers_every_theme_kind_and_answer() {
 fn package_validates_against_the_ler_2_2_schema() {
     let fx = fixture();
     let xml = fx.gml();
-    let Some((ok, output)) = validate(&xml, "package.gml") else {
+    // And each owner's answer alone, with the answer as the root.
+    let answers: Vec<(String, Vec<u8>)> = fx
+        .report
+        .owners
+        .iter()
+        .map(|owner| {
+            let mut one = Vec::new();
+            write_owner_answer(&fx.input(), &owner.owner_id, &mut one).unwrap();
+            (format!("answer-{}.gml", owner.owner_id), one)
+        })
+        .collect();
+    let mut docs: Vec<(&str, &[u8])> = vec![("package.gml", &xml)];
+    docs.extend(answers.iter().map(|(n, x)| (n.as_str(), x.as_slice())));
+    let Some((ok, output)) = validate(&docs) else {
         return;
     };
     assert!(
@@ -407,14 +423,11 @@ fn package_validates_against_the_ler_2_2_schema() {
         "validate-ler rejected the package:\n{output}\n--- document ---\n{}",
         String::from_utf8_lossy(&xml)
     );
-    assert!(output.contains("valid LER 2.2.0"), "{output}");
-
-    // Each owner's answer alone, with the answer as the root.
-    for owner in &fx.report.owners {
-        let mut one = Vec::new();
-        write_owner_answer(&fx.input(), &owner.owner_id, &mut one).unwrap();
-        let (ok, output) = validate(&one, "answer.gml").unwrap();
-        assert!(ok, "answer of {}:\n{output}", owner.owner_id);
+    for (name, _) in &docs {
+        assert!(
+            output.contains(&format!("{name}: valid LER 2.2.0")),
+            "{name}: {output}"
+        );
     }
 }
 
@@ -430,7 +443,7 @@ fn validator_rejects_a_broken_package() {
         1,
     );
     assert_ne!(broken, xml);
-    let Some((ok, output)) = validate(broken.as_bytes(), "broken.gml") else {
+    let Some((ok, output)) = validate(&[("broken.gml", broken.as_bytes())]) else {
         return;
     };
     assert!(!ok, "{output}");
@@ -446,8 +459,11 @@ fn vertices(g: &Geometry<f64>) -> Vec<Coord<f64>> {
     g.coords_iter().collect()
 }
 
+/// One LER feature as written: its `gml:id`, geometry and heights.
+type Part = (String, Geometry<f64>, Option<Vec<Option<f64>>>);
+
 /// The expected `gml:id`s and geometries of one written feature.
-fn expected_parts(f: &NetworkFeature) -> Vec<(String, Geometry<f64>, Option<Vec<Option<f64>>>)> {
+fn expected_parts(f: &NetworkFeature) -> Vec<Part> {
     let id = if f.source_id.starts_with("hand-") || f.source_id.starts_with("syn-") {
         f.source_id.clone()
     } else {
@@ -888,7 +904,7 @@ fn a_request_without_owners_is_an_empty_valid_collection() {
     write_ler_answer(&input, &mut xml).unwrap();
     let (outcomes, _) = read_back(&xml);
     assert!(outcomes.is_empty());
-    if let Some((ok, output)) = validate(&xml, "empty.gml") {
+    if let Some((ok, output)) = validate(&[("empty.gml", &xml)]) {
         assert!(ok, "{output}");
     }
 }

@@ -18,8 +18,7 @@
 //!   gml:boundedBy        the envelope of the dig polygon (EPSG:25832)
 //!   gml:location         the dig polygon (gml:Polygon, EPSG:25832)
 //!   gml:featureMember    one per owner answer, in the report's order:
-//!     ler:Graveforespoergselssvar  gml:id="svar-<n>" schemaVersion="2.2"
-//!       gml:description  the owner and its answer in words
+//!     ler:Graveforespoergselssvar  gml:id="svar-<owner id>" schemaVersion="2.2"
 //!       gml:identifier   the owner's id (codeSpace urn:forsyning:organisation)
 //!       gml:boundedBy, gml:location   the request's envelope and polygon again
 //!       ler:id           UUID v5 of the owner id in the request's UUID namespace
@@ -27,7 +26,8 @@
 //!       ler:forventetAfleveringstidspunkt   the owner's deadline, while the answer
 //!                        is "udtaget til manuel behandling" and not final
 //!       ler:gyldigTil    the last day of the dig period (Danish date)
-//!       ler:typeSupplerendeInfo   request id, period, deadline, answer time, count
+//!       ler:typeSupplerendeInfo   the owner and its answer in words: request id,
+//!                        period, deadline, answer time, number of features
 //!       ler:kontaktprofilTilTekniskeSpoergsmaal   the owner's contact, when known
 //!       ler:ledningstraceMember*, ler:ledningMember*, ler:ledningskomponentMember*
 //! ```
@@ -96,7 +96,7 @@
 //! reads back as a component.
 
 use std::collections::HashSet;
-use std::io::Write;
+use std::io::{BufWriter, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Europe::Copenhagen;
@@ -420,7 +420,14 @@ impl Heights<'_> {
         }
     }
 
-    fn pos_list(&mut self, coords: &[Coord<f64>]) -> Result<String, String> {
+    /// The `posList` of `coords`, which must be at least `min` vertices.
+    fn pos_list(&mut self, coords: &[Coord<f64>], min: usize) -> Result<String, String> {
+        if coords.len() < min {
+            return Err(format!(
+                "a part of its geometry has {} vertices, fewer than {min}",
+                coords.len()
+            ));
+        }
         let mut out = String::with_capacity(coords.len() * 32);
         for c in coords {
             let (Some(x), Some(y)) = (number(c.x), number(c.y)) else {
@@ -456,14 +463,14 @@ impl Heights<'_> {
 
 /// The XML writer with the document's `gml:id`s.
 struct Doc<W: Write> {
-    w: Writer<W>,
+    w: Writer<BufWriter<W>>,
     ids: HashSet<String>,
 }
 
 impl<W: Write> Doc<W> {
     fn new(out: W) -> Self {
         Self {
-            w: Writer::new_with_indent(out, b' ', 1),
+            w: Writer::new_with_indent(BufWriter::new(out), b' ', 1),
             ids: HashSet::new(),
         }
     }
@@ -474,9 +481,10 @@ impl<W: Write> Doc<W> {
         Ok(())
     }
 
-    fn finish(mut self) -> Result {
-        self.w.get_mut().write_all(b"\n")?;
-        self.w.get_mut().flush()?;
+    fn finish(self) -> Result {
+        let mut out = self.w.into_inner();
+        out.write_all(b"\n")?;
+        out.flush()?;
         Ok(())
     }
 
@@ -581,7 +589,6 @@ impl<W: Write> Doc<W> {
         root.push_attribute(("gml:id", svar_id.as_str()));
         root.push_attribute(("schemaVersion", "2.2"));
         self.start(root)?;
-        self.text_el("gml:description", &[], &answer_info(input, answer))?;
         self.text_el(
             "gml:identifier",
             &[("codeSpace", ORG_CODESPACE)],
@@ -860,7 +867,7 @@ impl<W: Write> Doc<W> {
         l: &LineString<f64>,
         heights: &mut Heights<'_>,
     ) -> Result<(), String> {
-        let pos = heights.pos_list(&l.0)?;
+        let pos = heights.pos_list(&l.0, 2)?;
         let dim = heights.dim();
         let io = |e: GmlError| e.to_string();
         self.start(BytesStart::new("gml:LineString").with_attributes([("srsName", SRS_NAME)]))
@@ -879,7 +886,7 @@ impl<W: Write> Doc<W> {
         let rings = std::iter::once(("gml:exterior", p.exterior()))
             .chain(p.interiors().iter().map(|r| ("gml:interior", r)));
         for (name, ring) in rings {
-            let pos = heights.pos_list(&ring.0).map_err(GmlError::Polygon)?;
+            let pos = heights.pos_list(&ring.0, 4).map_err(GmlError::Polygon)?;
             self.start(BytesStart::new(name))?;
             self.start(BytesStart::new("gml:LinearRing"))?;
             self.text_el("gml:posList", &[("srsDimension", heights.dim())], &pos)?;
@@ -893,7 +900,7 @@ impl<W: Write> Doc<W> {
     fn geometry(&mut self, g: &Geometry<f64>, heights: &mut Heights<'_>) -> Result {
         let dim = heights.dim();
         let point = |doc: &mut Self, c: Coord<f64>, heights: &mut Heights<'_>, srs: bool| {
-            let pos = heights.pos_list(&[c]).map_err(GmlError::Polygon)?;
+            let pos = heights.pos_list(&[c], 1).map_err(GmlError::Polygon)?;
             let mut el = BytesStart::new("gml:Point");
             if srs {
                 el.push_attribute(("srsName", SRS_NAME));
@@ -953,5 +960,152 @@ fn geometry_name(g: &Geometry<f64>) -> &'static str {
         Geometry::GeometryCollection(_) => "GeometryCollection",
         Geometry::Rect(_) => "Rect",
         Geometry::Triangle(_) => "Triangle",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_cleaned_and_cut_by_characters() {
+        assert_eq!(
+            xml_text("a\u{1}b\u{FFFF}\tc\n", None),
+            "a\u{FFFD}b\u{FFFD}\tc\n"
+        );
+        assert_eq!(
+            xml_text("æøå", Some(3)),
+            "æøå",
+            "3 characters, 6 bytes: kept"
+        );
+        assert_eq!(xml_text("æøåx", Some(3)), "æø…");
+        let long = "x".repeat(501);
+        let cut = xml_text(&long, Some(500));
+        assert_eq!(cut.chars().count(), 500);
+        assert!(cut.ends_with("x…"));
+        assert_eq!(xml_text(&long[..500], Some(500)), long[..500]);
+    }
+
+    #[test]
+    fn gml_ids_are_ncnames_and_unique() {
+        for ok in ["syn-000001", "L1", "_x", "æble.2", "a-b_c.d"] {
+            assert!(is_ncname(ok), "{ok}");
+        }
+        for bad in ["", "1abc", "-a", "a b", "a:b", "a<b", "a&b", ".a"] {
+            assert!(!is_ncname(bad), "{bad}");
+        }
+        let mut doc = Doc::new(Vec::new());
+        assert_eq!(doc.claim("L1", "f-1"), "L1");
+        assert_eq!(doc.claim("L1", "f-1"), "f-1", "taken: the fallback");
+        assert_eq!(doc.claim("L1", "f-1"), "f-1-2", "both taken: numbered");
+        assert_eq!(doc.claim("12 x", "f-9"), "f-9", "no NCName: the fallback");
+    }
+
+    #[test]
+    fn pos_lists_write_unknown_heights_as_minus_99() {
+        let coords = [
+            Coord {
+                x: 720000.5,
+                y: 6170000.0,
+            },
+            Coord {
+                x: 720010.0,
+                y: 6170005.25,
+            },
+        ];
+        let hs = [None, Some(12.5), Some(3.0)];
+        let mut h = Heights {
+            heights: Some(&hs),
+            next: 0,
+        };
+        assert_eq!(h.dim(), "3");
+        assert_eq!(
+            h.pos_list(&coords, 2).unwrap(),
+            "720000.5 6170000 -99 720010 6170005.25 12.5"
+        );
+        // The next part goes on with the next height, then runs out.
+        assert_eq!(h.pos_list(&coords[..1], 1).unwrap(), "720000.5 6170000 3");
+        assert!(h
+            .pos_list(&coords[..1], 1)
+            .unwrap_err()
+            .contains("fewer than its vertices"));
+        let mut flat = Heights {
+            heights: None,
+            next: 0,
+        };
+        assert_eq!(flat.dim(), "2");
+        assert_eq!(
+            flat.pos_list(&coords, 2).unwrap(),
+            "720000.5 6170000 720010 6170005.25"
+        );
+        assert!(flat
+            .pos_list(&coords[..1], 2)
+            .unwrap_err()
+            .contains("fewer than 2"));
+        let nan = [Coord {
+            x: f64::NAN,
+            y: 1.0,
+        }];
+        assert!(flat.pos_list(&nan, 1).unwrap_err().contains("not finite"));
+    }
+
+    /// Every concrete network type of `2.2_ler.xsd` (checked by hand).
+    const XSD_TYPES: [&str; 19] = [
+        "Elledning",
+        "Telekommunikationsledning",
+        "AndenLedning",
+        "LedningUkendtForsyningsart",
+        "Afloebsledning",
+        "Gasledning",
+        "Olieledning",
+        "TermiskLedning",
+        "Vandledning",
+        "Foeringsroer",
+        "Ledningstrace",
+        "Afloebskomponent",
+        "AndenKomponent",
+        "Elkomponent",
+        "Gaskomponent",
+        "Oliekomponent",
+        "Telekommunikationskomponent",
+        "TermiskKomponent",
+        "Vandkomponent",
+    ];
+
+    #[test]
+    fn every_theme_and_kind_has_a_schema_type() {
+        let mut used = HashSet::new();
+        for kind in Kind::ALL {
+            for theme in Theme::ALL {
+                let t = ler_type(*kind, *theme);
+                let name = t.name.strip_prefix("ler:").unwrap();
+                assert!(XSD_TYPES.contains(&name), "{kind} {theme}: {name}");
+                used.insert(name);
+                let pipe = matches!(
+                    name,
+                    "Afloebsledning"
+                        | "Gasledning"
+                        | "Olieledning"
+                        | "TermiskLedning"
+                        | "Vandledning"
+                        | "Foeringsroer"
+                );
+                assert_eq!(t.pipe, pipe, "{name}");
+            }
+        }
+        // Only AndenLedning is never written (it needs a forsyningsart the
+        // model does not know for "other").
+        let unused: Vec<_> = XSD_TYPES.iter().filter(|t| !used.contains(*t)).collect();
+        assert_eq!(unused, [&"AndenLedning"]);
+        assert_eq!(
+            ler_type(Kind::CableOrPipe, Theme::Sewer).name,
+            "ler:Afloebsledning"
+        );
+        assert_eq!(ler_type(Kind::Area, Theme::Gas).name, "ler:Gaskomponent");
+        assert_eq!(
+            forsyningsart(Theme::DistrictHeating),
+            "fjernvarme/fjernkøling"
+        );
+        assert_eq!(forsyningsart(Theme::Other), "other: andet");
     }
 }
