@@ -26,7 +26,7 @@ use geo_types::{line_string, point, polygon, Coord, Geometry, LineString, MultiL
 use quick_xml::events::Event;
 use uuid::Uuid;
 
-const HOSTILE_NOTE: &str = "Pas på <&\"'> højspænding! Æbler, øl & ål ]]> <![CDATA[x]]>";
+const HOSTILE_NOTE: &str = "Pas på <&\"'>\r\nhøjspænding!\tÆbler, øl & ål ]]> <![CDATA[x]]>";
 const HOSTILE_CONTACT: &str = "Søren <drift@el.dk> & \"Åse\" 'vagt' 70 20 30 40";
 const HOSTILE_PURPOSE: &str = "Fiberstik <til> \"Østergade\" & 'Århusvej'";
 
@@ -858,7 +858,9 @@ fn inconsistent_input_is_an_error_not_a_document() {
         features: &features,
         ..fx.input()
     };
-    let err = write_ler_answer(&input, &mut Vec::new()).unwrap_err();
+    let mut sink = Vec::new();
+    let err = write_ler_answer(&input, &mut sink).unwrap_err();
+    assert!(sink.is_empty(), "nothing written: the error is found first");
     assert!(
         matches!(&err, GmlError::Feature { source_id, .. } if *source_id == features[i].source_id),
         "{err}"

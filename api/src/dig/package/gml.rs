@@ -103,6 +103,7 @@ use chrono_tz::Europe::Copenhagen;
 use forsyning_model::{AccuracyClass, DigResponseType, Kind, NetworkFeature, OrgId, Theme};
 use geo::{BoundingRect, CoordsIter};
 use geo_types::{Coord, Geometry, LineString, Polygon};
+use quick_xml::escape::escape;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 use uuid::Uuid;
@@ -152,12 +153,51 @@ type Result<T = (), E = GmlError> = std::result::Result<T, E>;
 /// [module documentation](self) for its shape) to `out`.
 ///
 /// The input is checked first: the report must answer the request, the
-/// features must be the report's features in its order, and each feature's
-/// owner must have an answer that delivers. Nothing is written when a check
-/// fails; an I/O error may leave a partial document.
+/// features must be the report's features in its order, each feature's
+/// owner must have an answer that delivers, and every geometry must be
+/// writable. The document is made once without output to find such errors,
+/// so nothing reaches `out` when one is found; only an I/O error can leave a
+/// partial document.
 pub fn write_ler_answer<W: Write>(input: &PackageInput<'_>, out: W) -> Result {
     check_input(input)?;
     let groups = group_by_owner(input)?;
+    collection(input, &groups, std::io::sink())?;
+    collection(input, &groups, out)
+}
+
+/// Writes one owner's answer of `input` as a document whose root is a
+/// `ler:Graveforespoergselssvar`, with the owner's features when the report
+/// holds them. Checks and errors as [`write_ler_answer`], and
+/// [`GmlError::Inconsistent`] when `owner` has no answer in the report.
+pub fn write_owner_answer<W: Write>(input: &PackageInput<'_>, owner: &OrgId, out: W) -> Result {
+    check_input(input)?;
+    let groups = group_by_owner(input)?;
+    let (answer, features) = groups
+        .iter()
+        .find(|(a, _)| &a.owner_id == owner)
+        .ok_or_else(|| {
+            GmlError::Inconsistent(format!(
+                "the owner {owner} has no answer in the report of dig request {}",
+                input.request.id
+            ))
+        })?;
+    let one = |out: &mut dyn Write| {
+        let mut doc = Doc::new(out);
+        doc.decl()?;
+        let mut root = BytesStart::new("ler:Graveforespoergselssvar");
+        namespaces(&mut root);
+        doc.owner_answer(input, answer, features, root)?;
+        doc.finish()
+    };
+    one(&mut std::io::sink())?;
+    let mut out = out;
+    one(&mut out)
+}
+
+/// The owners' answers, each with its features.
+type Groups<'a> = Vec<(&'a OwnerAnswer, Vec<&'a NetworkFeature>)>;
+
+fn collection<W: Write>(input: &PackageInput<'_>, groups: &Groups<'_>, out: W) -> Result {
     let mut doc = Doc::new(out);
     doc.decl()?;
     let request = input.request;
@@ -174,7 +214,7 @@ pub fn write_ler_answer<W: Write>(input: &PackageInput<'_>, out: W) -> Result {
         &request.id.to_string(),
     )?;
     doc.request_area(&request.polygon)?;
-    for (answer, features) in &groups {
+    for (answer, features) in groups {
         doc.start(BytesStart::new("gml:featureMember"))?;
         doc.owner_answer(
             input,
@@ -185,30 +225,6 @@ pub fn write_ler_answer<W: Write>(input: &PackageInput<'_>, out: W) -> Result {
         doc.end("gml:featureMember")?;
     }
     doc.end("gml:FeatureCollection")?;
-    doc.finish()
-}
-
-/// Writes one owner's answer of `input` as a document whose root is a
-/// `ler:Graveforespoergselssvar`, with the owner's features when the report
-/// holds them. Errors as [`write_ler_answer`], and
-/// [`GmlError::Inconsistent`] when `owner` has no answer in the report.
-pub fn write_owner_answer<W: Write>(input: &PackageInput<'_>, owner: &OrgId, out: W) -> Result {
-    check_input(input)?;
-    let groups = group_by_owner(input)?;
-    let (answer, features) = groups
-        .iter()
-        .find(|(a, _)| &a.owner_id == owner)
-        .ok_or_else(|| {
-            GmlError::Inconsistent(format!(
-                "the owner {owner} has no answer in the report of dig request {}",
-                input.request.id
-            ))
-        })?;
-    let mut doc = Doc::new(out);
-    doc.decl()?;
-    let mut root = BytesStart::new("ler:Graveforespoergselssvar");
-    namespaces(&mut root);
-    doc.owner_answer(input, answer, features, root)?;
     doc.finish()
 }
 
@@ -241,9 +257,7 @@ fn check_input(input: &PackageInput<'_>) -> Result {
 }
 
 /// The owners' answers in report order, each with its features.
-fn group_by_owner<'a>(
-    input: &PackageInput<'a>,
-) -> Result<Vec<(&'a OwnerAnswer, Vec<&'a NetworkFeature>)>> {
+fn group_by_owner<'a>(input: &PackageInput<'a>) -> Result<Groups<'a>> {
     let mut groups: Vec<(&OwnerAnswer, Vec<&NetworkFeature>)> = input
         .report
         .owners
@@ -504,8 +518,11 @@ impl<W: Write> Doc<W> {
             el.push_attribute(*a);
         }
         self.w.write_event(Event::Start(el))?;
+        // quick-xml escapes `<>&'"`; a carriage return must be a character
+        // reference too, or parsers turn it into a line feed.
+        let escaped = escape(xml_text(text, None)).replace('\r', "&#13;");
         self.w
-            .write_event(Event::Text(BytesText::new(&xml_text(text, None))))?;
+            .write_event(Event::Text(BytesText::from_escaped(escaped)))?;
         self.end(name)
     }
 
