@@ -18,7 +18,7 @@ use forsyning_fixtures::{Town, TownConfig};
 use forsyning_ingest::{FeatureOutcome, Ler2Reader, Rule};
 use forsyning_model::{
     AccuracyClass, DigRequest, DigRequestStatus, DigResponse, DigResponseType, DrawingMethod,
-    Hazard, Kind, NetworkFeature, OrgId, PartialDate, Status, Theme,
+    Hazard, Kind, Measures, NetworkFeature, OrgId, Status, Theme,
 };
 use forsyning_store::DigRecord;
 use geo::{BoundingRect, CoordsIter};
@@ -450,6 +450,26 @@ fn validator_rejects_a_broken_package() {
     assert!(output.contains("leveret"), "{output}");
 }
 
+/// The measures of `f` that its LER 2.2 type can carry (checked by hand in
+/// `2.2_ler.xsd`): pressure only on gas, district heating and oil pipes,
+/// voltage only on electricity cables and components, diameter only on
+/// lines and ducts, no material on a trace.
+fn carried(f: &NetworkFeature) -> Measures {
+    let m = &f.measures;
+    let line = matches!(f.kind, Kind::CableOrPipe | Kind::Duct);
+    let pressure = f.kind == Kind::CableOrPipe
+        && matches!(f.theme, Theme::Gas | Theme::DistrictHeating | Theme::Oil);
+    let voltage = f.kind != Kind::Duct && f.kind != Kind::Trench && f.theme == Theme::Electricity;
+    Measures {
+        depth_mm: m.depth_mm,
+        diameter_mm: m.diameter_mm.filter(|_| line),
+        voltage_kv: m.voltage_kv.filter(|_| voltage),
+        pressure_bar: m.pressure_bar.filter(|_| pressure),
+        material: m.material.clone().filter(|_| f.kind != Kind::Trench),
+        installed: m.installed,
+    }
+}
+
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 0.001
 }
@@ -541,36 +561,8 @@ fn package_reads_back_with_the_ler_2_reader() {
             let component = matches!(f.kind, Kind::Component | Kind::Area);
             let drawing: Option<DrawingMethod> = if component { None } else { f.drawing_method };
             assert_eq!(r.drawing_method, drawing, "{gml_id}");
-            let m = &r.measures;
-            assert_eq!(m.depth_mm, f.measures.depth_mm, "{gml_id} depth");
+            assert_eq!(r.measures, carried(f), "{gml_id}");
             let trace = f.kind == Kind::Trench;
-            // A Ledningstrace has no material in LER 2.2.
-            let material = if trace {
-                None
-            } else {
-                f.measures.material.clone()
-            };
-            assert_eq!(m.material, material, "{gml_id}");
-            let installed: Option<PartialDate> = if component && f.measures.installed.is_none() {
-                None
-            } else {
-                f.measures.installed
-            };
-            assert_eq!(m.installed, installed, "{gml_id}");
-            if !component && !trace {
-                assert_eq!(m.diameter_mm, f.measures.diameter_mm, "{gml_id}");
-            }
-            let carries_voltage =
-                matches!(f.kind, Kind::CableOrPipe | Kind::Component | Kind::Area)
-                    && f.theme == Theme::Electricity;
-            if carries_voltage {
-                assert_eq!(m.voltage_kv, f.measures.voltage_kv, "{gml_id}");
-            }
-            let carries_pressure = f.kind == Kind::CableOrPipe
-                && matches!(f.theme, Theme::Gas | Theme::DistrictHeating | Theme::Oil);
-            if carries_pressure {
-                assert_eq!(m.pressure_bar, f.measures.pressure_bar, "{gml_id}");
-            }
             // Geometry to the millimetre, vertex by vertex, heights too.
             let (got, want) = (vertices(&r.geometry), vertices(&geometry));
             assert_eq!(got.len(), want.len(), "{gml_id}");
@@ -907,6 +899,144 @@ fn a_request_without_owners_is_an_empty_valid_collection() {
     let (outcomes, _) = read_back(&xml);
     assert!(outcomes.is_empty());
     if let Some((ok, output)) = validate(&[("empty.gml", &xml)]) {
+        assert!(ok, "{output}");
+    }
+}
+
+/// A package of every feature of `features` under one delivering owner.
+fn one_owner_package(features: Vec<NetworkFeature>) -> Fixture {
+    let owner = org("SYN-EL");
+    let features: Vec<NetworkFeature> = features
+        .into_iter()
+        .map(|mut f| {
+            f.owner_id = owner.clone();
+            f
+        })
+        .collect();
+    let bbox = geo_types::GeometryCollection(features.iter().map(|f| f.geometry.clone()).collect())
+        .bounding_rect()
+        .unwrap();
+    let received = Utc.with_ymd_and_hms(2026, 11, 30, 8, 15, 0).unwrap();
+    let request = DigRequest {
+        id: Uuid::from_u128(7),
+        requester_id: org("ENTREPRENOER"),
+        polygon: bbox.to_polygon(),
+        buffer_m: 1.0,
+        period_from: received,
+        period_to: received + Duration::days(14),
+        purpose: "Kabelarbejde".into(),
+        contact: "Jens, 20 30 40 50".into(),
+        status: DigRequestStatus::Answered,
+        received_at: received,
+    };
+    let record = DigRecord {
+        request: request.clone(),
+        responses: vec![DigResponse {
+            owner_id: owner,
+            answer: DigResponseType::Delivered,
+            deadline: received + Duration::hours(2),
+            answered_at: Some(received),
+            features_count: features.len() as u64,
+        }],
+    };
+    let report = build_report(
+        &record,
+        &BTreeMap::new(),
+        features.clone(),
+        &Disclosure::Full,
+    );
+    let by_id: HashMap<Uuid, NetworkFeature> = features.into_iter().map(|f| (f.id, f)).collect();
+    let features = report
+        .features
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|rf| by_id[&rf.id].clone())
+        .collect();
+    Fixture {
+        request,
+        report,
+        features,
+    }
+}
+
+#[test]
+fn lers_own_dig_answer_example_goes_through_the_package() {
+    // LER's example answer: a trace holding a line without geometry, and a
+    // line of its own. Read, packaged, validated and read again, the
+    // features come back as they were read the first time.
+    let Some(data) = forsyning_fixtures::test_env::shared_data() else {
+        return;
+    };
+    let xml = std::fs::read(data.join("network/ler2/examples/btest_ft_Gsvar_trace.xml")).unwrap();
+    let (first, _) = read_back(&xml);
+    let read: Vec<NetworkFeature> = first.into_iter().map(|o| o.feature.unwrap()).collect();
+    assert_eq!(read.len(), 3);
+    let fx = one_owner_package(read.clone());
+    let gml = fx.gml();
+    if let Some((ok, output)) = validate(&[("example.gml", &gml)]) {
+        assert!(ok, "{output}\n{}", String::from_utf8_lossy(&gml));
+    }
+    let (again, _) = read_back(&gml);
+    assert_eq!(again.len(), 3);
+    for f in &read {
+        let o = again.iter().find(|o| o.source_id == f.source_id).unwrap();
+        assert!(o.problems.is_empty(), "{}: {:?}", f.source_id, o.problems);
+        let g = o.feature.as_ref().unwrap();
+        assert_eq!((g.theme, g.kind), (f.theme, f.kind), "{}", f.source_id);
+        assert_eq!(g.status, f.status);
+        assert_eq!(g.hazard, f.hazard);
+        assert_eq!(g.measures, f.measures, "{}", f.source_id);
+        assert_eq!((g.accuracy_xy, g.accuracy_z), (f.accuracy_xy, f.accuracy_z));
+        assert_eq!(g.heights, f.heights, "{}: -99 stays unknown", f.source_id);
+        // elledning-A took the trace's MultiCurve; as a line it is one LineString.
+        let want: Vec<Coord<f64>> = vertices(&f.geometry);
+        assert_eq!(vertices(&g.geometry), want, "{}", f.source_id);
+    }
+}
+
+#[test]
+fn every_feature_of_a_town_validates() {
+    // Not a sample: a whole town, every generated variant of every theme.
+    let town = Town::new(TownConfig::new(3, 2_000));
+    let fx = one_owner_package(town.features().collect());
+    let gml = fx.gml();
+    let (outcomes, _) = read_back(&gml);
+    assert_eq!(outcomes.len(), fx.features.len());
+    let by_id: HashMap<&str, &FeatureOutcome> =
+        outcomes.iter().map(|o| (o.source_id.as_str(), o)).collect();
+    for f in &fx.features {
+        let o = by_id[f.source_id.as_str()];
+        let g = o.feature.as_ref().unwrap();
+        assert_eq!(
+            (
+                g.theme,
+                g.kind,
+                g.status,
+                g.hazard,
+                &g.safety_note,
+                &g.measures
+            ),
+            (
+                f.theme,
+                f.kind,
+                f.status,
+                f.hazard,
+                &f.safety_note,
+                &carried(f)
+            ),
+            "{}",
+            f.source_id
+        );
+        assert_eq!(
+            vertices(&g.geometry),
+            vertices(&f.geometry),
+            "{}",
+            f.source_id
+        );
+        assert_eq!(g.heights, f.heights, "{}", f.source_id);
+    }
+    if let Some((ok, output)) = validate(&[("town.gml", &gml)]) {
         assert!(ok, "{output}");
     }
 }

@@ -82,6 +82,14 @@
 //! - a missing depth, diameter, voltage, pressure, material or drawing
 //!   method is left out (all optional).
 //!
+//! What LER 2.2 has no element for is left out, so it does not come back
+//! when the document is read: the pressure of water and sewer pipes, ducts
+//! and components (`tryk` exists on `Gasledning`, `TermiskLedning` and
+//! `Olieledning` only); the voltage of anything but `Elledning` and
+//! `Elkomponent`; the diameter of traces and components; the material of
+//! traces; the drawing method of components; the owner and dataset of a
+//! feature (the answer it sits in names the owner).
+//!
 //! Texts longer than the schema allows are cut and end with `…`:
 //! `sikkerhedshensyn` 500 characters, `navn` of a contact 100,
 //! `udvendigMateriale`/`materiale` 50. Characters that XML 1.0 cannot carry
