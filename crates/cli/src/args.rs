@@ -77,6 +77,21 @@ pub enum DbCommand {
 pub enum DigCommand {
     /// File a dig request for a contractor and print its report.
     Request(DigRequestArgs),
+    /// Replace an owner's interest areas with those of a GeoJSON file, or
+    /// print them (as the API's `/api/v1/owners/{org}/interest-areas`).
+    InterestAreas(InterestAreasArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InterestAreasArgs {
+    /// The owner organisation.
+    #[arg(long)]
+    pub owner: String,
+    /// A GeoJSON FeatureCollection of (Multi)Polygons with `themes`,
+    /// `contact` and `marks_on_site` properties (EPSG:25832 unless it names
+    /// a CRS); it replaces all of the owner's areas at once. Without it the
+    /// current areas are printed as GeoJSON.
+    pub file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

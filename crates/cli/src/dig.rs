@@ -5,18 +5,53 @@
 use anyhow::{bail, Context};
 use chrono::{DateTime, Duration, Utc};
 use forsyning_api::dig::{parse_crs, submit, Caller, DigIntake, DigReport};
+use forsyning_api::interest::{read_areas, write_areas};
 use forsyning_api::policy::may_file_dig_requests;
 use forsyning_geo::Crs;
-use forsyning_model::OrgId;
+use forsyning_model::{OrgId, Role};
 use forsyning_store::Store;
 use serde_json::Value;
 
-use crate::args::{DigCommand, DigRequestArgs};
+use crate::args::{DigCommand, DigRequestArgs, InterestAreasArgs};
 
 pub async fn dig(store: &dyn Store, cmd: DigCommand) -> anyhow::Result<()> {
     match cmd {
         DigCommand::Request(args) => request(store, args).await,
+        DigCommand::InterestAreas(args) => interest_areas(store, args).await,
     }
+}
+
+async fn interest_areas(store: &dyn Store, args: InterestAreasArgs) -> anyhow::Result<()> {
+    let owner = OrgId::new(args.owner.as_str())?;
+    let org = store
+        .org(&owner)
+        .await?
+        .with_context(|| format!("no organisation {owner}"))?;
+    if org.role != Role::Owner {
+        bail!(
+            "{owner} is a {} organisation; interest areas belong to owners",
+            org.role.code()
+        );
+    }
+    let Some(path) = args.file else {
+        let areas = store.interest_areas(Some(&owner)).await?;
+        println!("{}", serde_json::to_string_pretty(&write_areas(&areas))?);
+        return Ok(());
+    };
+    let body = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let o = owner.clone();
+    let areas = tokio::task::spawn_blocking(move || {
+        read_areas(&body, &o, forsyning_api::default_dig_limits().service_area)
+    })
+    .await?
+    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let n = areas.len();
+    store.replace_interest_areas(&owner, areas).await?;
+    println!(
+        "{owner} has {n} interest areas now (from {})",
+        path.display()
+    );
+    Ok(())
 }
 
 /// The polygon of a GeoJSON file: a Polygon geometry, or a Feature holding one.

@@ -123,3 +123,93 @@ fn a_contractor_files_a_dig_request_and_gets_the_report() {
     // Both reports are in the audit log, and the chain holds.
     ok(&run(d, &["audit", "verify"]));
 }
+
+#[test]
+fn an_owner_registers_interest_areas_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&run(
+        d,
+        &[
+            "org", "create", "--id", "FIB", "--name", "Fiber", "--role", "owner",
+        ],
+    ));
+    ok(&run(
+        d,
+        &[
+            "org",
+            "create",
+            "--id",
+            "CON",
+            "--name",
+            "Graver",
+            "--role",
+            "contractor",
+        ],
+    ));
+    // Two areas in EPSG:25832 (named; GeoJSON's default is CRS84): a square
+    // at the town's centre and one 5 km away.
+    let (x, y) = (720_000.0, 6_190_000.0);
+    let sq = |x: f64, y: f64| {
+        serde_json::json!([[
+            [x, y],
+            [x + 100.0, y],
+            [x + 100.0, y + 100.0],
+            [x, y + 100.0],
+            [x, y]
+        ]])
+    };
+    let areas = serde_json::json!({"type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}}, "features": [
+        {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": sq(x, y)},
+         "properties": {"themes": ["telecom"], "contact": "Fiber vagt, 70 10 10 10", "marks_on_site": true}},
+        {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": sq(x + 5000.0, y)},
+         "properties": {"themes": ["telecom"], "contact": "Fiber vagt, 70 10 10 10", "marks_on_site": false}}
+    ]});
+    let file = d.join("areas.geojson");
+    std::fs::write(&file, areas.to_string()).unwrap();
+    let file = file.to_str().unwrap();
+    let out = ok(&run(d, &["dig", "interest-areas", "--owner", "FIB", file]));
+    assert!(out.contains("FIB has 2 interest areas"), "{out}");
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(&run(d, &["dig", "interest-areas", "--owner", "FIB"]))).unwrap();
+    assert_eq!(listed["features"].as_array().unwrap().len(), 2);
+    // A request over the first area matches the owner, which marks on site.
+    let polygon = serde_json::json!({"type": "Polygon", "coordinates": sq(x + 20.0, y + 20.0)});
+    let dig = d.join("dig.geojson");
+    std::fs::write(&dig, polygon.to_string()).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&ok(&run(
+        d,
+        &[
+            "dig",
+            "request",
+            "--polygon",
+            dig.to_str().unwrap(),
+            "--contractor",
+            "CON",
+            "--json",
+        ],
+    )))
+    .unwrap();
+    assert_eq!(report["owners"][0]["owner_id"], "FIB");
+    assert_eq!(report["owners"][0]["answer"], "no_lines_in_area");
+    assert_eq!(report["owners"][0]["contact"], "Fiber vagt, 70 10 10 10");
+    // Bad files and callers are refused with the reason.
+    std::fs::write(d.join("bad.geojson"), r#"{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [720000, 6190000]}, "properties": {}}]}"#).unwrap();
+    let bad = run(
+        d,
+        &["dig", "interest-areas", "--owner", "FIB", "bad.geojson"],
+    );
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("bad.geojson") && err.to_lowercase().contains("polygon"),
+        "{err}"
+    );
+    let con = run(d, &["dig", "interest-areas", "--owner", "CON", file]);
+    assert!(String::from_utf8_lossy(&con.stderr).contains("belong to owners"));
+    // The refused file changed nothing.
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(&run(d, &["dig", "interest-areas", "--owner", "FIB"]))).unwrap();
+    assert_eq!(listed["features"].as_array().unwrap().len(), 2);
+}
