@@ -13,6 +13,7 @@ pub mod geojson;
 mod health;
 pub mod interest;
 mod layers;
+pub mod oidc;
 pub mod policy;
 
 use std::sync::Arc;
@@ -21,9 +22,10 @@ use axum::Router;
 use forsyning_model::DigLimits;
 use forsyning_store::Store;
 
-pub use auth::{Principal, RateLimiter};
+pub use auth::{Credential, Principal, RateLimiter};
 pub use error::ApiError;
 pub use layers::Limits;
+pub use oidc::{Jwks, OidcConfig};
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
@@ -33,6 +35,8 @@ pub struct AppState {
     pub rate: Arc<RateLimiter>,
     /// What a dig request may be: KLIC's limits inside Denmark by default.
     pub dig_limits: Arc<DigLimits>,
+    /// Single sign-on: OIDC JWTs are accepted when set.
+    pub oidc: Option<Arc<OidcConfig>>,
 }
 
 impl AppState {
@@ -43,12 +47,19 @@ impl AppState {
             store,
             rate: Arc::new(RateLimiter::new(50.0, 100.0)),
             dig_limits: Arc::new(default_dig_limits()),
+            oidc: None,
         }
     }
 
     /// This state with another per-token rate limit.
     pub fn with_rate(mut self, rate: RateLimiter) -> Self {
         self.rate = Arc::new(rate);
+        self
+    }
+
+    /// This state accepting OIDC JWTs as `config` says.
+    pub fn with_oidc(mut self, config: OidcConfig) -> Self {
+        self.oidc = Some(Arc::new(config));
         self
     }
 }

@@ -4,10 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use forsyning_api::{router, AppState, Limits};
+use forsyning_api::{router, AppState, Jwks, Limits, OidcConfig, RateLimiter};
 use forsyning_store::Store;
 
-use crate::args::ServeArgs;
+use crate::args::{OidcArgs, ServeArgs};
 
 pub async fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> {
     let limits = Limits {
@@ -16,18 +16,76 @@ pub async fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> 
         cors_origins: args.cors_origins.clone(),
         ..Limits::default()
     };
-    let app = router(AppState::new(store), &limits);
+    let mut state = AppState::new(store).with_rate(RateLimiter::new(
+        f64::from(args.rate_limit),
+        f64::from(args.rate_burst),
+    ));
+    let mut sso = None;
+    if let Some(oidc) = oidc_config(&args.oidc)? {
+        sso = Some(format!(
+            "  single sign-on: OIDC tokens of {} for audience {} (claim {:?} names the organisation; keys: {})",
+            oidc.issuer,
+            oidc.audience,
+            oidc.org_claim,
+            describe_keys(&oidc.jwks),
+        ));
+        state = state.with_oidc(oidc);
+    }
+    let app = router(state, &limits);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr()?;
     println!("Forsyning is serving on http://{addr}");
+    if let Some(sso) = sso {
+        println!("{sso}");
+    }
+    if args.rate_limit == 0 {
+        println!("  rate limit: off");
+    } else {
+        println!(
+            "  rate limit: {} requests/s per token, bursts of {}",
+            args.rate_limit, args.rate_burst
+        );
+    }
     println!("  curl http://{addr}/healthz");
     println!("  curl http://{addr}/readyz");
     println!("  curl http://{addr}/api/v1/status");
     println!("Press Ctrl-C to stop.");
     forsyning_api::serve(listener, app, shutdown_signal()).await?;
     Ok(())
+}
+
+/// The OIDC configuration of the flags, reading the JWKS file; `None`
+/// when single sign-on is off.
+fn oidc_config(args: &OidcArgs) -> anyhow::Result<Option<OidcConfig>> {
+    let (Some(issuer), Some(audience), Some(path)) =
+        (&args.oidc_issuer, &args.oidc_audience, &args.oidc_jwks)
+    else {
+        // clap makes the three come together.
+        return Ok(None);
+    };
+    if args.oidc_org_claim.trim().is_empty() {
+        anyhow::bail!("--oidc-org-claim must name a claim");
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the JWKS file {}", path.display()))?;
+    let jwks = Jwks::from_json(&text)
+        .with_context(|| format!("{} is not a usable JWKS", path.display()))?;
+    Ok(Some(
+        OidcConfig::new(issuer.clone(), audience.clone(), jwks)
+            .with_org_claim(args.oidc_org_claim.clone())
+            .with_leeway(Duration::from_secs(args.oidc_leeway_s)),
+    ))
+}
+
+fn describe_keys(jwks: &Jwks) -> String {
+    let kids = jwks.kids();
+    if kids.is_empty() {
+        format!("{} without kid", jwks.len())
+    } else {
+        kids.join(", ")
+    }
 }
 
 async fn shutdown_signal() {
