@@ -445,6 +445,8 @@ mod tests {
     #[test]
     fn audit_ids_are_v5_per_issuer_and_subject() {
         let a = audit_token_id("https://idp", "alice");
+        // Python: uuid.uuid5(UUID("6f696463-2d66-6f72-7379-6e696e670001"), "oidc:https://idp#alice")
+        assert_eq!(a.to_string(), "a6eaadad-1065-5c83-9199-41a264889b89");
         assert_eq!(a.get_version_num(), 5);
         assert_eq!(a, audit_token_id("https://idp", "alice"));
         assert_ne!(a, audit_token_id("https://idp", "bob"));
