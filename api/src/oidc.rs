@@ -24,6 +24,9 @@ pub const DEFAULT_ORG_CLAIM: &str = "org";
 /// The default clock skew allowed on `exp` and `nbf`.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 
+/// The largest leeway honoured; more is capped to this.
+pub const MAX_LEEWAY: Duration = Duration::from_secs(3600);
+
 /// Longest JWT accepted, bytes.
 pub const MAX_JWT_LEN: usize = 8 * 1024;
 
@@ -254,7 +257,7 @@ pub struct OidcConfig {
     pub jwks: Jwks,
     /// The claim that holds the caller's organisation id.
     pub org_claim: String,
-    /// Clock skew allowed on `exp` and `nbf`.
+    /// Clock skew allowed on `exp` and `nbf` (at most [`MAX_LEEWAY`]).
     pub leeway: Duration,
 }
 
@@ -381,7 +384,7 @@ impl OidcConfig {
         v.set_audience(&[&self.audience]);
         v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         v.validate_nbf = true;
-        v.leeway = self.leeway.as_secs();
+        v.leeway = self.leeway.min(MAX_LEEWAY).as_secs();
         let data = jsonwebtoken::decode::<Value>(token, &key.key, &v).map_err(rejection)?;
         let subject = data
             .claims

@@ -534,6 +534,24 @@ async fn refused_jwts_get_401_naming_the_reason() {
     )
     .await;
 
+    // A leeway beyond an hour is capped (and does not overflow the clock check).
+    let lax = crate::app(
+        w.store.clone(),
+        Some(idp.config().with_leeway(std::time::Duration::MAX)),
+    );
+    let two_hours_ago = idp.ec.token(&with("exp", json!(now - 7200)));
+    refused(
+        &lax,
+        &idp,
+        "expired beyond the cap",
+        &two_hours_ago,
+        "expired",
+    )
+    .await;
+    let half_hour_ago = idp.ec.token(&with("exp", json!(now - 1800)));
+    let (status, _) = common::get(&lax, "/api/v1/me", Some(&bearer(&half_hour_ago))).await;
+    assert_eq!(status, 200, "within the capped leeway");
+
     // Over-long tokens are refused before any parsing.
     let long = format!("{}.{}.{}", "a".repeat(5000), "b".repeat(5000), "c");
     let (status, _) = common::get(&app, "/api/v1/me", Some(&bearer(&long))).await;

@@ -167,8 +167,9 @@ pub struct OidcArgs {
     /// The JWT claim that holds the caller's organisation id.
     #[arg(long, env = "FORSYNING_OIDC_ORG_CLAIM", default_value = "org")]
     pub oidc_org_claim: String,
-    /// Clock skew allowed on `exp` and `nbf`, seconds.
-    #[arg(long, env = "FORSYNING_OIDC_LEEWAY_S", default_value_t = 60)]
+    /// Clock skew allowed on `exp` and `nbf`, seconds (at most 3600).
+    #[arg(long, env = "FORSYNING_OIDC_LEEWAY_S", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub oidc_leeway_s: u64,
 }
 

@@ -65,8 +65,14 @@ fn oidc_config(args: &OidcArgs) -> anyhow::Result<Option<OidcConfig>> {
         // clap makes the three come together.
         return Ok(None);
     };
-    if args.oidc_org_claim.trim().is_empty() {
-        anyhow::bail!("--oidc-org-claim must name a claim");
+    for (flag, value) in [
+        ("--oidc-issuer", issuer),
+        ("--oidc-audience", audience),
+        ("--oidc-org-claim", &args.oidc_org_claim),
+    ] {
+        if value.trim().is_empty() {
+            anyhow::bail!("{flag} must not be empty");
+        }
     }
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the JWKS file {}", path.display()))?;

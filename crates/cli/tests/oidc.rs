@@ -235,6 +235,26 @@ fn serve_refuses_incomplete_or_unusable_oidc_settings() {
             "the private key is not echoed: {err}"
         );
     }
+    let out = forsyning(
+        d,
+        &[
+            "serve",
+            "--oidc-issuer",
+            ISSUER,
+            "--oidc-audience",
+            " ",
+            "--oidc-jwks",
+            "private.json",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("--oidc-audience must not be empty"),
+        "{err}"
+    );
+    let out = forsyning(d, &["serve", "--oidc-leeway-s", "86400"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--oidc-leeway-s"));
     let out = forsyning(d, &["serve", "--rate-burst", "0"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--rate-burst"));
