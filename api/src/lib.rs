@@ -13,6 +13,7 @@ pub mod geojson;
 mod health;
 pub mod interest;
 mod layers;
+pub mod oidc;
 pub mod policy;
 pub mod webhooks;
 
@@ -22,9 +23,10 @@ use axum::Router;
 use forsyning_model::DigLimits;
 use forsyning_store::Store;
 
-pub use auth::{Principal, RateLimiter};
+pub use auth::{Credential, Principal, RateLimiter};
 pub use error::ApiError;
 pub use layers::Limits;
+pub use oidc::{Jwks, OidcConfig};
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
@@ -39,6 +41,8 @@ pub struct AppState {
     /// How far apart (metres) two dig requests may be and still be listed
     /// for coordination.
     pub coordination_m: f64,
+    /// Single sign-on: OIDC JWTs are accepted when set.
+    pub oidc: Option<Arc<OidcConfig>>,
 }
 
 impl AppState {
@@ -51,6 +55,7 @@ impl AppState {
             dig_limits: Arc::new(default_dig_limits()),
             webhook_key: None,
             coordination_m: 50.0,
+            oidc: None,
         }
     }
 
@@ -63,6 +68,12 @@ impl AppState {
     /// This state with another per-token rate limit.
     pub fn with_rate(mut self, rate: RateLimiter) -> Self {
         self.rate = Arc::new(rate);
+        self
+    }
+
+    /// This state accepting OIDC JWTs as `config` says.
+    pub fn with_oidc(mut self, config: OidcConfig) -> Self {
+        self.oidc = Some(Arc::new(config));
         self
     }
 }

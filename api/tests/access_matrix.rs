@@ -339,6 +339,34 @@ async fn rate_limit_answers_429_per_token() {
     assert_eq!(codes[4], StatusCode::TOO_MANY_REQUESTS);
 }
 
+/// `serve --rate-limit 2 --rate-burst 2`: a token's third immediate request
+/// is refused while another token (and the anonymous bucket) still pass.
+#[tokio::test]
+async fn rate_limit_is_per_token() {
+    use forsyning_model::Role;
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> =
+        Arc::new(GpkgStore::open(&dir.path().join("r.gpkg")).await.unwrap());
+    let a = Some(common::org_with_token(store.as_ref(), "OWN-A", Role::Owner).await);
+    let b = Some(common::org_with_token(store.as_ref(), "OWN-B", Role::Owner).await);
+    let app = router(
+        AppState::new(store).with_rate(RateLimiter::new(2.0, 2.0)),
+        &Limits::default(),
+    );
+    let mut codes = Vec::new();
+    for auth in [&a, &a, &a, &b, &None] {
+        codes.push(call(&app, "/api/v1/me", auth).await.0.as_u16());
+    }
+    assert_eq!(codes, [200, 200, 429, 200, 200]);
+    // At 2 requests/s, A has a request again after half a second.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(call(&app, "/api/v1/me", &a).await.0, StatusCode::OK);
+    let (status, body) = call(&app, "/api/v1/me", &a).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let err: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(err["error"], "rate_limited");
+}
+
 #[tokio::test]
 async fn security_headers_are_set() {
     let dir = tempfile::tempdir().unwrap();

@@ -151,6 +151,50 @@ pub struct ServeArgs {
     /// Distance (metres) within which dig requests are listed for coordination.
     #[arg(long, default_value_t = 50.0)]
     pub coordination_m: f64,
+    /// Requests per second allowed per token (and for all anonymous callers
+    /// together), sustained; 0 turns the limit off.
+    #[arg(long, env = "FORSYNING_RATE_LIMIT", default_value_t = 50)]
+    pub rate_limit: u32,
+    /// Requests a token may make at once before the per-second rate applies.
+    #[arg(long, env = "FORSYNING_RATE_BURST", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_burst: u32,
+    #[command(flatten)]
+    pub oidc: OidcArgs,
+}
+
+/// Single sign-on: accept OIDC JWTs of one identity provider. Give the
+/// issuer, the audience and the JWKS together, or none of them.
+#[derive(Debug, Args)]
+pub struct OidcArgs {
+    /// The `iss` of accepted JWTs, e.g. `https://login.example.dk/realms/ler`.
+    #[arg(
+        long,
+        env = "FORSYNING_OIDC_ISSUER",
+        requires_all = ["oidc_audience", "oidc_jwks"]
+    )]
+    pub oidc_issuer: Option<String>,
+    /// The `aud` accepted JWTs must include: this API's client id.
+    #[arg(
+        long,
+        env = "FORSYNING_OIDC_AUDIENCE",
+        requires_all = ["oidc_issuer", "oidc_jwks"]
+    )]
+    pub oidc_audience: Option<String>,
+    /// A JWKS file (JSON) with the identity provider's public signature keys.
+    #[arg(
+        long,
+        env = "FORSYNING_OIDC_JWKS",
+        requires_all = ["oidc_issuer", "oidc_audience"]
+    )]
+    pub oidc_jwks: Option<std::path::PathBuf>,
+    /// The JWT claim that holds the caller's organisation id.
+    #[arg(long, env = "FORSYNING_OIDC_ORG_CLAIM", default_value = "org")]
+    pub oidc_org_claim: String,
+    /// Clock skew allowed on `exp` and `nbf`, seconds (at most 3600).
+    #[arg(long, env = "FORSYNING_OIDC_LEEWAY_S", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub oidc_leeway_s: u64,
 }
 
 #[derive(Debug, Args)]

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use forsyning_api::webhooks::{Dispatcher, RetryPolicy, WebhookKey};
-use forsyning_api::{router, AppState, Limits};
+use forsyning_api::{router, AppState, Jwks, Limits, OidcConfig, RateLimiter};
 use forsyning_store::Store;
 
-use crate::args::ServeArgs;
+use crate::args::{OidcArgs, ServeArgs};
 
 pub async fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> {
     let limits = Limits {
@@ -17,7 +17,21 @@ pub async fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> 
         cors_origins: args.cors_origins.clone(),
         ..Limits::default()
     };
-    let mut state = AppState::new(store.clone());
+    let mut state = AppState::new(store.clone()).with_rate(RateLimiter::new(
+        f64::from(args.rate_limit),
+        f64::from(args.rate_burst),
+    ));
+    let mut sso = None;
+    if let Some(oidc) = oidc_config(&args.oidc)? {
+        sso = Some(format!(
+            "  single sign-on: OIDC tokens of {} for audience {} (claim {:?} names the organisation; keys: {})",
+            oidc.issuer,
+            oidc.audience,
+            oidc.org_claim,
+            describe_keys(&oidc.jwks),
+        ));
+        state = state.with_oidc(oidc);
+    }
     anyhow::ensure!(
         args.coordination_m.is_finite() && (0.0..=1000.0).contains(&args.coordination_m),
         "--coordination-m must be a distance from 0 to 1000 metres"
@@ -37,6 +51,17 @@ pub async fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> 
         .with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr()?;
     println!("Forsyning is serving on http://{addr}");
+    if let Some(sso) = sso {
+        println!("{sso}");
+    }
+    if args.rate_limit == 0 {
+        println!("  rate limit: off");
+    } else {
+        println!(
+            "  rate limit: {} requests/s per token, bursts of {}",
+            args.rate_limit, args.rate_burst
+        );
+    }
     println!("  curl http://{addr}/healthz");
     println!("  curl http://{addr}/readyz");
     println!("  curl http://{addr}/api/v1/status");
@@ -55,6 +80,44 @@ pub async fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> 
         let _ = task.await;
     }
     Ok(())
+}
+
+/// The OIDC configuration of the flags, reading the JWKS file; `None`
+/// when single sign-on is off.
+fn oidc_config(args: &OidcArgs) -> anyhow::Result<Option<OidcConfig>> {
+    let (Some(issuer), Some(audience), Some(path)) =
+        (&args.oidc_issuer, &args.oidc_audience, &args.oidc_jwks)
+    else {
+        // clap makes the three come together.
+        return Ok(None);
+    };
+    for (flag, value) in [
+        ("--oidc-issuer", issuer),
+        ("--oidc-audience", audience),
+        ("--oidc-org-claim", &args.oidc_org_claim),
+    ] {
+        if value.trim().is_empty() {
+            anyhow::bail!("{flag} must not be empty");
+        }
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the JWKS file {}", path.display()))?;
+    let jwks = Jwks::from_json(&text)
+        .with_context(|| format!("{} is not a usable JWKS", path.display()))?;
+    Ok(Some(
+        OidcConfig::new(issuer.clone(), audience.clone(), jwks)
+            .with_org_claim(args.oidc_org_claim.clone())
+            .with_leeway(Duration::from_secs(args.oidc_leeway_s)),
+    ))
+}
+
+fn describe_keys(jwks: &Jwks) -> String {
+    let kids = jwks.kids();
+    if kids.is_empty() {
+        format!("{} without kid", jwks.len())
+    } else {
+        kids.join(", ")
+    }
 }
 
 async fn shutdown_signal() {
