@@ -6,6 +6,8 @@
 //! the disclosed features (the same features as `report.features`, in the
 //! same order). The writers never decide what may be disclosed.
 
+pub mod map;
+
 use forsyning_model::{DigRequest, NetworkFeature};
 
 use super::DigReport;
