@@ -90,14 +90,16 @@ fn feature(n: u128, owner: &str, theme: Theme, hazard: Hazard, g: Geometry<f64>)
 /// VAND-AS: a water pipe at x = 20. GAS-DK: a dangerous gas pipe at
 /// x = 45 (y 5..15). TELE-DK: a component at (10, 32).
 fn the_features() -> Vec<NetworkFeature> {
+    let mut cable = feature(
+        1,
+        "EL-NET",
+        Theme::Electricity,
+        Hazard::VeryDangerous,
+        line(&[(-10.0, 25.0), (70.0, 25.0)]),
+    );
+    cable.safety_note = Some("10 kV kabel, påvisning kræves før gravning".into());
     vec![
-        feature(
-            1,
-            "EL-NET",
-            Theme::Electricity,
-            Hazard::VeryDangerous,
-            line(&[(-10.0, 25.0), (70.0, 25.0)]),
-        ),
+        cable,
         feature(
             2,
             "VAND-AS",
@@ -517,7 +519,7 @@ fn pdf_draws_the_polygon_and_prints_legend_id_and_contacts() {
     assert!(img.nearest(el, ppp, 2, VERY_DANGEROUS_HALO) <= 40);
 
     for expected in [
-        "Graveforespørgsel - dig request",
+        "Graveforespørgsel Dig request map",
         "Legend",
         "Dig area (graveområde)",
         "Buffer 2 m",
@@ -535,6 +537,9 @@ fn pdf_draws_the_polygon_and_prints_legend_id_and_contacts() {
         "ingen ledninger i graveområde",
         "Jens Ågård, 20 30 40 50",
         "Period: 2026-12-01 08:00 CET to 2026-12-14 17:00 CET",
+        "Dangerous lines (call the owner first)",
+        "Very dangerous, electricity (EL-NET): 10 kV kabel, påvisning kræves før gravning",
+        "Dangerous, gas (GAS-DK)",
     ] {
         assert!(text.contains(expected), "{expected:?} not in {text:?}");
     }
@@ -583,7 +588,7 @@ fn no_features_still_renders_polygon_legend_and_title() {
         return;
     };
     for expected in [
-        "Graveforespørgsel - dig request",
+        "Graveforespørgsel Dig request map",
         "01935a7e-4c1d-7000-8000-0000000000aa",
         "Legend",
         "Dig area (graveområde)",

@@ -11,7 +11,7 @@ use super::scene::{Frame, Item, Present, Stroke, View, BODY_SIZE, TITLE_SIZE};
 use super::style::{self, Rgba, GREY, INK, WHITE};
 use super::{font, PackageInput};
 
-const LINE: f32 = 1.32;
+const LINE: f32 = 1.25;
 const SWATCH: f32 = 24.0;
 
 /// Writes lines of text down the panel.
@@ -77,13 +77,8 @@ pub(super) fn draw(
     };
 
     // Title block.
-    c.write(
-        "Graveforespørgsel - dig request",
-        TITLE_SIZE,
-        true,
-        INK,
-        0.0,
-    );
+    c.write("Graveforespørgsel", TITLE_SIZE, true, INK, 0.0);
+    c.write("Dig request map", BODY_SIZE, true, INK, 0.0);
     c.gap(2.0);
     c.write("Request id", BODY_SIZE, true, INK, 0.0);
     c.write(&report.id.to_string(), BODY_SIZE, false, INK, 0.0);
@@ -254,16 +249,20 @@ pub(super) fn draw(
         c.write(n, BODY_SIZE, false, GREY, 0.0);
     }
     let more_h = BODY_SIZE * LINE;
+    let mut overflow = false;
     for (i, o) in report.owners.iter().enumerate() {
         let head = if o.feature_count == 1 {
             format!("{}: 1 feature", o.owner_id)
         } else {
             format!("{}: {} features", o.owner_id, o.feature_count)
         };
-        let contact = format!("Contact: {}", o.contact.as_deref().unwrap_or("not given"));
+        // Owners without a contact get no contact line.
+        let contact = o.contact.as_deref().map(|c| format!("Contact: {c}"));
         let need = c.height(&head, BODY_SIZE, true, 0.0)
             + c.height(o.answer_ler, BODY_SIZE, false, 8.0)
-            + c.height(&contact, BODY_SIZE, false, 8.0);
+            + contact
+                .as_deref()
+                .map_or(0.0, |l| c.height(l, BODY_SIZE, false, 8.0));
         let last = i + 1 == report.owners.len();
         if c.y + need + if last { 0.0 } else { more_h } > bottom {
             let rest = report.owners.len() - i;
@@ -274,12 +273,19 @@ pub(super) fn draw(
                 GREY,
                 0.0,
             );
+            overflow = true;
             break;
         }
         c.write(&head, BODY_SIZE, true, INK, 0.0);
         c.write(o.answer_ler, BODY_SIZE, false, INK, 8.0);
-        c.write(&contact, BODY_SIZE, false, INK, 8.0);
+        if let Some(l) = &contact {
+            c.write(l, BODY_SIZE, false, INK, 8.0);
+        }
         c.gap(2.0);
+    }
+
+    if !overflow {
+        dangerous_lines(&mut c, input, bottom);
     }
 
     c.y = bottom + 4.0;
@@ -287,6 +293,64 @@ pub(super) fn draw(
         c.write(l, BODY_SIZE, false, GREY, 0.0);
     }
     legend
+}
+
+/// The dangerous lines with their safety notes, one line per owner, theme,
+/// class and note, as far as the panel has room above `bottom`.
+fn dangerous_lines(c: &mut Cursor<'_>, input: &PackageInput<'_>, bottom: f32) {
+    let mut groups: Vec<(String, usize)> = Vec::new();
+    for f in input.features {
+        let Some(h) = f.hazard.filter(|h| h.is_dangerous()) else {
+            continue;
+        };
+        let mut line = format!(
+            "{}, {} ({})",
+            style::hazard_name(h),
+            style::theme_name(f.theme).to_lowercase(),
+            f.owner_id
+        );
+        if let Some(note) = f.safety_note.as_deref().filter(|n| !n.trim().is_empty()) {
+            line.push_str(": ");
+            line.push_str(note.trim());
+        }
+        match groups.iter_mut().find(|(l, _)| *l == line) {
+            Some((_, n)) => *n += 1,
+            None => groups.push((line, 1)),
+        }
+    }
+    if groups.is_empty() {
+        return;
+    }
+    let line_h = BODY_SIZE * LINE;
+    let heading = "Dangerous lines (call the owner first)";
+    // Room for the heading and the first entry, or nothing.
+    let first = c.height(&groups[0].0, BODY_SIZE, false, 8.0) + line_h;
+    if c.y + BODY_SIZE * 0.6 + c.height(heading, BODY_SIZE, true, 0.0) + first > bottom {
+        return;
+    }
+    c.gap(BODY_SIZE * 0.6);
+    c.write(heading, BODY_SIZE, true, INK, 0.0);
+    let total = groups.len();
+    for (i, (line, n)) in groups.into_iter().enumerate() {
+        let text = if n == 1 {
+            line
+        } else {
+            format!("{line} ({n} lines)")
+        };
+        let last = i + 1 == total;
+        let need = c.height(&text, BODY_SIZE, false, 8.0) + if last { 0.0 } else { line_h };
+        if c.y + need > bottom {
+            c.write(
+                &format!("+ {} more: see the GML package.", total - i),
+                BODY_SIZE,
+                false,
+                GREY,
+                8.0,
+            );
+            return;
+        }
+        c.write(&text, BODY_SIZE, false, INK, 8.0);
+    }
 }
 
 /// A legend swatch drawn at `(dx, dy)`.
