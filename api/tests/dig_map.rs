@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use chrono::{TimeZone, Utc};
 use forsyning_api::dig::package::map::{
-    layout, render_pdf, render_png, theme_colour, MapError, MapOptions, Page, Rgba, Scene,
-    DIG_AREA, DIG_AREA_FILL_ALPHA,
+    layout, render_pdf, render_png, theme_colour, Item, MapError, MapOptions, Page, Rgba, Scene,
+    Text, DIG_AREA, DIG_AREA_FILL_ALPHA,
 };
 use forsyning_api::dig::package::PackageInput;
 use forsyning_api::dig::{build_report, DigReport, Disclosure};
@@ -23,7 +23,7 @@ use forsyning_model::{
 };
 use forsyning_store::DigRecord;
 use geo::BoundingRect;
-use geo_types::{Coord, Geometry, LineString, Point, Polygon, Rect};
+use geo_types::{Coord, Geometry, LineString, MultiLineString, Point, Polygon, Rect};
 use uuid::Uuid;
 
 const X: f64 = 720_000.0;
@@ -638,7 +638,13 @@ fn features_outside_the_answer_or_bad_input_are_errors() {
         "{err}"
     );
     // A bad image size.
-    for (w, h) in [(10, 10), (2000, 100), (20_000, 20_000), (1000, 3000)] {
+    for (w, h) in [
+        (10, 10),
+        (2000, 100),
+        (6000, 4000),
+        (20_000, 20_000),
+        (1000, 3000),
+    ] {
         let err = render_png(
             &fx.input(),
             &MapOptions {
@@ -723,17 +729,18 @@ fn thousands_of_features_render_quickly_and_are_clipped() {
         png.len() / 1024,
         pdf.len() / 1024
     );
-    // About 0.25 s and 0.02 s in the test build on an idle machine; the
-    // bound leaves room for a busy CI box.
-    assert!(png_time.as_secs_f64() < 1.0, "PNG took {png_time:?}");
-    assert!(pdf_time.as_secs_f64() < 1.0, "PDF took {pdf_time:?}");
+    // About 0.25 s and 0.02 s in the test build on an idle machine (1 s
+    // seen with the other tests running on two busy cores); the bound is a
+    // guard against regressions that leaves room for a loaded CI box.
+    assert!(png_time.as_secs_f64() < 2.5, "PNG took {png_time:?}");
+    assert!(pdf_time.as_secs_f64() < 2.5, "PDF took {pdf_time:?}");
 
     // Every drawn position lies within the frame plus the clip margin.
     let scene = layout(&fx.input(), Page::A4_LANDSCAPE).unwrap();
     let f = scene.frame;
     let mut positions = 0usize;
     for item in &scene.map {
-        if let forsyning_api::dig::package::map::Item::Shape(s) = item {
+        if let Item::Shape(s) = item {
             for p in s.parts.iter().flatten() {
                 positions += 1;
                 assert!(
@@ -756,4 +763,145 @@ fn thousands_of_features_render_quickly_and_are_clipped() {
         let gap_x = f64::from(scene.frame.right() + scene.panel.x) / 2.0 * 50.0 / 72.0;
         assert_eq!(img.rgb(gap_x as u32, img.height / 2), WHITE);
     }
+}
+
+fn texts(scene: &Scene) -> Vec<&Text> {
+    scene
+        .overlay
+        .iter()
+        .filter_map(|i| match i {
+            Item::Text(t) => Some(t),
+            Item::Shape(_) => None,
+        })
+        .collect()
+}
+
+#[test]
+fn areas_and_multilines_are_drawn_and_in_the_legend() {
+    use DigResponseType::Delivered;
+    let mut features = the_features();
+    // A sewer precaution zone, x 36..52, y 30..38, clear of the other features.
+    let zone = Polygon::new(
+        LineString(vec![
+            at(36.0, 30.0),
+            at(52.0, 30.0),
+            at(52.0, 38.0),
+            at(36.0, 38.0),
+            at(36.0, 30.0),
+        ]),
+        vec![],
+    );
+    let mut area = feature(5, "AFLOEB", Theme::Sewer, Hazard::NotDangerous, zone.into());
+    area.kind = Kind::Area;
+    features.push(area);
+    // District heating as one MultiLineString of two pipes at y = 5 and 10.
+    let pipes = MultiLineString(vec![
+        LineString(vec![at(5.0, 5.0), at(15.0, 5.0)]),
+        LineString(vec![at(5.0, 10.0), at(15.0, 10.0)]),
+    ]);
+    features.push(feature(
+        6,
+        "VARME",
+        Theme::DistrictHeating,
+        Hazard::NotDangerous,
+        pipes.into(),
+    ));
+    let owners =
+        ["EL-NET", "VAND-AS", "GAS-DK", "TELE-DK", "AFLOEB", "VARME"].map(|o| (o, Delivered));
+    let fx = fixture(features, &owners);
+    let opts = MapOptions::default();
+    let scene = layout(&fx.input(), opts.page().unwrap()).unwrap();
+    for label in [
+        "Sewer (afløb)",
+        "District heating/cooling (fjernvarme/fjernkøling)",
+        "Area (e.g. precaution zone)",
+    ] {
+        assert!(scene.legend.iter().any(|l| l == label), "{label}");
+    }
+    let img = Image::decode(&render_png(&fx.input(), &opts).unwrap());
+    let ppp = f64::from(opts.px_per_pt());
+    // Inside the zone: the sewer colour at 18 % over the dig area's fill.
+    let under = DIG_AREA.with_alpha(DIG_AREA_FILL_ALPHA).over_white();
+    let sewer = rgb(theme_colour(Theme::Sewer));
+    let expected: Vec<u8> = (0..3)
+        .map(|i| (0.18 * f64::from(sewer[i]) + 0.82 * f64::from(under[i])).round() as u8)
+        .collect();
+    let inside = img.at_page(page(&scene, 44.0, 34.0), ppp);
+    assert!(
+        distance(inside, [expected[0], expected[1], expected[2]]) <= 6,
+        "{inside:?} vs {expected:?}"
+    );
+    // Its outline in the theme colour.
+    assert!(img.nearest(page(&scene, 44.0, 30.0), ppp, 1, sewer) <= 30);
+    // Both pipes of the MultiLineString.
+    let heating = rgb(theme_colour(Theme::DistrictHeating));
+    for y in [5.0, 10.0] {
+        assert_eq!(img.at_page(page(&scene, 10.0, y), ppp), heating, "y = {y}");
+    }
+}
+
+#[test]
+fn responses_only_shows_no_features_and_says_so() {
+    let fx = full_fixture();
+    let report = build_report(
+        &fx.record,
+        &BTreeMap::new(),
+        the_features(),
+        &Disclosure::ResponsesOnly,
+    );
+    assert!(report.features.is_none());
+    let input = PackageInput {
+        report: &report,
+        request: &fx.record.request,
+        features: &[],
+    };
+    let scene = layout(&input, Page::A4_LANDSCAPE).unwrap();
+    let words: Vec<&str> = texts(&scene)
+        .iter()
+        .flat_map(|t| t.text.split_whitespace())
+        .collect();
+    assert!(words
+        .join(" ")
+        .contains("Network features are not shown: you may see the answers only."));
+    assert_eq!(scene.legend.len(), 4, "{:?}", scene.legend);
+    // Only the dig area and its buffer are on the map.
+    assert_eq!(scene.map.len(), 3);
+    render_png(&input, &MapOptions::default()).unwrap();
+    render_pdf(&input, &MapOptions::default()).unwrap();
+}
+
+#[test]
+fn long_text_is_cut_to_three_lines() {
+    let fx = full_fixture();
+    let legend_y = |report: &DigReport| {
+        let input = PackageInput {
+            report,
+            ..fx.input()
+        };
+        let scene = layout(&input, Page::A4_LANDSCAPE).unwrap();
+        let texts = texts(&scene);
+        let purpose: Vec<&&Text> = texts
+            .iter()
+            .filter(|t| t.text.starts_with("Purpose") || t.text.starts_with("graveløs"))
+            .collect();
+        let legend = texts.iter().find(|t| t.text == "Legend").unwrap().y;
+        (
+            legend,
+            purpose.len(),
+            texts.iter().any(|t| t.text.ends_with("...")),
+        )
+    };
+    let (short_y, _, cut) = legend_y(&fx.report);
+    assert!(!cut);
+    let mut long = fx.report.clone();
+    long.purpose = "graveløs ".repeat(400);
+    let (long_y, lines, cut) = legend_y(&long);
+    assert!(cut, "the purpose must end in ...");
+    assert_eq!(lines, 3);
+    // The short purpose takes one line, the long one three.
+    let line = 8.419 * 1.25;
+    assert!(
+        (long_y - short_y - 2.0 * line).abs() < 0.01,
+        "{long_y} vs {short_y}"
+    );
 }

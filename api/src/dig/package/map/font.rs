@@ -137,6 +137,28 @@ pub fn wrap(text: &str, size: f32, bold: bool, max_width: f32) -> Vec<String> {
     lines
 }
 
+/// [`wrap`], keeping at most `max_lines` lines; when text is cut, the last
+/// line ends in "...".
+pub fn wrap_capped(
+    text: &str,
+    size: f32,
+    bold: bool,
+    max_width: f32,
+    max_lines: usize,
+) -> Vec<String> {
+    let mut lines = wrap(text, size, bold, max_width);
+    if lines.len() > max_lines.max(1) {
+        lines.truncate(max_lines.max(1));
+        if let Some(last) = lines.last_mut() {
+            while !last.is_empty() && text_width(&format!("{last}..."), size, bold) > max_width {
+                last.pop();
+            }
+            last.push_str("...");
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +218,19 @@ mod tests {
         assert_eq!(lines.len(), 4);
         assert!(lines.iter().all(|l| l.len() == 10));
         assert_eq!(wrap("", size, false, max), [""]);
+    }
+
+    #[test]
+    fn capped_wrap_ends_in_an_ellipsis() {
+        let size = 8.0;
+        let max = text_width("abcde abcde", size, false);
+        let text = "abcde ".repeat(10);
+        let lines = wrap_capped(&text, size, false, max, 2);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0], "abcde abcde");
+        assert!(lines[1].ends_with("...") && lines[1].starts_with("abcde"));
+        assert!(text_width(&lines[1], size, false) <= max);
+        // Short text is untouched.
+        assert_eq!(wrap_capped("abcde", size, false, max, 1), ["abcde"]);
     }
 }

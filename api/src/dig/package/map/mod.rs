@@ -35,10 +35,11 @@ pub const A4_LANDSCAPE_WIDTH: f32 = 841.89;
 /// Height of an A4 page in landscape, points.
 pub const A4_LANDSCAPE_HEIGHT: f32 = 595.28;
 
-/// Smallest and largest PNG side, pixels.
+/// Smallest PNG width, pixels (the height may be half of it).
 pub const MIN_SIDE_PX: u32 = 400;
-/// Largest PNG side, pixels (about 400 MB of pixels at most).
-pub const MAX_SIDE_PX: u32 = 10_000;
+/// Largest PNG side, pixels: A4 at 300 dpi fits, and the pixels take at
+/// most 100 MB.
+pub const MAX_SIDE_PX: u32 = 5_000;
 
 /// How the map is rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

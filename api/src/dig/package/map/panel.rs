@@ -12,6 +12,8 @@ use super::style::{self, Rgba, GREY, INK, WHITE};
 use super::{font, PackageInput};
 
 const LINE: f32 = 1.25;
+/// Most lines one text takes; longer text is cut with "...".
+const MAX_LINES: usize = 3;
 const SWATCH: f32 = 24.0;
 
 /// Writes lines of text down the panel.
@@ -25,7 +27,13 @@ struct Cursor<'a> {
 impl Cursor<'_> {
     /// The lines `text` wraps to in the panel, indented by `indent`.
     fn lines(&self, text: &str, size: f32, bold: bool, indent: f32) -> Vec<String> {
-        font::wrap(&font::printable(text), size, bold, self.width - indent)
+        font::wrap_capped(
+            &font::printable(text),
+            size,
+            bold,
+            self.width - indent,
+            MAX_LINES,
+        )
     }
 
     fn height(&self, text: &str, size: f32, bold: bool, indent: f32) -> f32 {
