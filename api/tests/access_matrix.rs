@@ -166,6 +166,26 @@ async fn matrix(w: World) {
             [unauth, forbid, nf, ok, nf, ok, ok, unauth, unauth],
         ),
         (
+            format!("/api/v1/dig-requests/{dig_id}/package.geojson"),
+            [unauth, ok, nf, ok, nf, ok, ok, unauth, unauth],
+        ),
+        (
+            format!("/api/v1/dig-requests/{dig_id}/package.gml"),
+            [unauth, ok, nf, ok, nf, ok, ok, unauth, unauth],
+        ),
+        (
+            format!("/api/v1/dig-requests/{dig_id}/map.png"),
+            [unauth, ok, nf, ok, nf, ok, ok, unauth, unauth],
+        ),
+        (
+            format!("/api/v1/dig-requests/{dig_id}/map.pdf"),
+            [unauth, ok, nf, ok, nf, ok, ok, unauth, unauth],
+        ),
+        (
+            format!("/api/v1/dig-requests/{dig_id}/package.shp"),
+            [nf, nf, nf, nf, nf, nf, nf, unauth, unauth],
+        ),
+        (
             "/api/v1/owners/OWN-A/events".into(),
             [
                 unauth, ok, forbid, forbid, forbid, forbid, ok, unauth, unauth,
@@ -215,6 +235,29 @@ async fn matrix(w: World) {
                 let v: Value = serde_json::from_slice(&body).unwrap();
                 dig_report_checks(&w, caller, &v);
                 disclosures += usize::from(!v["features"].is_null());
+            }
+            if uri.contains("/package.") || uri.contains("/map.") {
+                // The same features as the JSON report, in every format;
+                // none for a municipality, and each disclosure audited.
+                let want = package_ids(&w, caller);
+                disclosures += usize::from(*caller != "municipality");
+                if uri.ends_with(".geojson") {
+                    let v: Value = serde_json::from_slice(&body).unwrap();
+                    let got: BTreeSet<Uuid> = v["features"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .skip(1)
+                        .map(|f| f["id"].as_str().unwrap().parse().unwrap())
+                        .collect();
+                    assert_eq!(got, want, "{caller} GET {uri}");
+                } else if uri.ends_with(".gml") {
+                    assert_eq!(uuids_of_town(&w, &body), want, "{caller} GET {uri}");
+                } else if uri.ends_with(".png") {
+                    assert!(body.starts_with(b"\x89PNG\r\n"), "{caller} GET {uri}");
+                } else {
+                    assert!(body.starts_with(b"%PDF-"), "{caller} GET {uri}");
+                }
             }
             if uri == "/api/v1/dig-requests" {
                 let v: Value = serde_json::from_slice(&body).unwrap();
@@ -273,6 +316,25 @@ async fn matrix(w: World) {
         .inspect(|e| assert_eq!(e.record.dig_request_id, Some(dig_id)))
         .count();
     assert_eq!(reports, 4, "the POST and three GETs with features");
+}
+
+/// The features of contractor A's request that `caller` gets in a package.
+fn package_ids(w: &World, caller: &str) -> BTreeSet<Uuid> {
+    match caller {
+        "municipality" => BTreeSet::new(),
+        "owner_a" => w.granted.intersection(&w.a_ids).cloned().collect(),
+        _ => w.granted.clone(),
+    }
+}
+
+/// The ids of the town's features that appear anywhere in `body`.
+fn uuids_of_town(w: &World, body: &[u8]) -> BTreeSet<Uuid> {
+    let text = String::from_utf8_lossy(body);
+    let bytes = text.as_bytes();
+    (0..bytes.len().saturating_sub(35))
+        .filter_map(|i| text.get(i..i + 36)?.parse::<Uuid>().ok())
+        .filter(|id| w.a_ids.contains(id) || w.b_ids.contains(id))
+        .collect()
 }
 
 /// What each caller sees of contractor A's request.

@@ -312,7 +312,7 @@ fn fixture() -> Fixture {
     ]
     .into_iter()
     .collect();
-    let report = build_report(&record, &contacts, picked.clone(), &Disclosure::Full);
+    let report = build_report(&record, &contacts, shared(&picked), &Disclosure::Full);
     let by_id: HashMap<Uuid, NetworkFeature> = picked.into_iter().map(|f| (f.id, f)).collect();
     let features = report
         .features
@@ -942,7 +942,7 @@ fn one_owner_package(features: Vec<NetworkFeature>) -> Fixture {
     let report = build_report(
         &record,
         &BTreeMap::new(),
-        features.clone(),
+        shared(&features),
         &Disclosure::Full,
     );
     let by_id: HashMap<Uuid, NetworkFeature> = features.into_iter().map(|f| (f.id, f)).collect();
@@ -1039,4 +1039,9 @@ fn every_feature_of_a_town_validates() {
     if let Some((ok, output)) = validate(&[("town.gml", &gml)]) {
         assert!(ok, "{output}");
     }
+}
+
+/// The features as the store's index hands them out.
+fn shared(features: &[NetworkFeature]) -> Vec<std::sync::Arc<NetworkFeature>> {
+    features.iter().cloned().map(std::sync::Arc::new).collect()
 }

@@ -23,6 +23,7 @@ mod intake;
 mod lifecycle;
 mod matching;
 pub mod package;
+mod package_routes;
 mod report;
 mod service;
 
@@ -61,6 +62,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/api/v1/dig-requests/{id}/coordination",
             get(coordination::coordination),
+        )
+        .route(
+            "/api/v1/dig-requests/{id}/{file}",
+            get(package_routes::package),
         )
 }
 

@@ -107,10 +107,8 @@ pub(super) async fn package(
     // The report holds only what the caller may see; the writers get the
     // full records of exactly those features.
     // The full records of the report's features, in the report's order.
-    let by_id: std::collections::HashMap<Uuid, &NetworkFeature> = candidates
-        .iter()
-        .map(|f| (f.id, f.as_ref()))
-        .collect();
+    let by_id: std::collections::HashMap<Uuid, &NetworkFeature> =
+        candidates.iter().map(|f| (f.id, f.as_ref())).collect();
     let features: Vec<NetworkFeature> = report
         .features
         .iter()

@@ -7,6 +7,7 @@
 //! same order). The writers never decide what may be disclosed.
 
 pub mod gml;
+pub mod map;
 
 use forsyning_model::{DigRequest, NetworkFeature};
 
