@@ -9,15 +9,20 @@
 //! Geometries are returned in the source CRS, which the reader reports;
 //! reprojection to EPSG:25832 is the caller's next step.
 
+pub mod csv_wkt;
 mod error;
+pub mod gdal;
 pub mod geojson;
 pub mod imkl;
 pub mod inspire;
 pub mod ler2;
+pub mod mapping;
 mod normalise;
 pub mod problem;
 mod validate;
+mod wkx;
 
+pub use csv_wkt::{CsvReader, CsvSummary, DEFAULT_GEOMETRY_COLUMNS};
 pub use error::{IngestError, Location};
 pub use geojson::{write_feature_collection, GeoJsonReader, ReadSummary, ReaderLimits};
 pub use imkl::{
@@ -26,6 +31,7 @@ pub use imkl::{
 };
 pub use inspire::{InspireLimits, InspireReader, InspireSummary};
 pub use ler2::{Ler2Feature, Ler2Limits, Ler2Reader, Ler2Summary};
+pub use mapping::{Mapping, MappingError};
 pub use normalise::Normaliser;
 pub use problem::{Counts, FeatureOutcome, Problem, Report, Rule, Severity};
 pub use validate::validate_geometry;
