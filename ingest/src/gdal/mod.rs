@@ -211,8 +211,14 @@ impl GdalReader {
                     default_class: plan.name.clone(),
                 };
                 for &(i, p) in &plan.fields {
+                    // An unset field (FlatGeobuf omits nulls) is not null to
+                    // OGR and reads as 0; its text is empty, which says so.
+                    let set = feature
+                        .field_as_string(i)
+                        .is_ok_and(|s| s.is_some_and(|s| !s.is_empty()));
                     record.values[p as usize] = match feature.field(i) {
-                        Ok(v) => v.map(field_value),
+                        Ok(v) if set => v.map(field_value),
+                        Ok(_) => None,
                         Err(e) => Some(Value::Other(if e.to_string().contains("field type") {
                             "a field of a type the reader does not read"
                         } else {
@@ -221,7 +227,7 @@ impl GdalReader {
                     };
                 }
                 if let Some(g) = feature.geometry() {
-                    record.geometry = match g.wkb() {
+                    record.geometry = match g.iso_wkb() {
                         Ok(wkb) => crate::wkx::from_wkb(&wkb),
                         Err(e) => Err((
                             Rule::MalformedInput,
