@@ -119,7 +119,7 @@ impl<R: Read> CsvReader<R> {
                 let e = self.mapping.missing_column(field, column, source, &names);
                 return Err(IngestError::Mapping {
                     at: at(Some(1)),
-                    source: e,
+                    source: Box::new(e),
                 });
             }
         }
@@ -135,7 +135,7 @@ impl<R: Read> CsvReader<R> {
                 };
                 IngestError::Mapping {
                     at: at(Some(1)),
-                    source: e,
+                    source: Box::new(e),
                 }
             })?,
             None => DEFAULT_GEOMETRY_COLUMNS

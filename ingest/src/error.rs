@@ -70,7 +70,7 @@ pub enum IngestError {
     #[error("{at}: the mapping does not fit: {source}")]
     Mapping {
         at: Location,
-        source: crate::MappingError,
+        source: Box<crate::MappingError>,
     },
 }
 

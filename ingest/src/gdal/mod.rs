@@ -163,7 +163,7 @@ impl GdalReader {
                 let names: Vec<String> = self.dataset.layers().map(|l| l.name()).collect();
                 return Err(IngestError::Mapping {
                     at: self.at(None),
-                    source: crate::MappingError {
+                    source: Box::new(crate::MappingError {
                         file: self.mapping.to_string(),
                         key: "layer".into(),
                         message: format!(
@@ -171,7 +171,7 @@ impl GdalReader {
                             self.file,
                             names.join(", ")
                         ),
-                    },
+                    }),
                 });
             }
         }
@@ -303,7 +303,7 @@ impl GdalReader {
                 let source = format!("{}, layer {name:?},", self.file);
                 return Err(IngestError::Mapping {
                     at: at(),
-                    source: self.mapping.missing_column(field, column, &source, &names),
+                    source: Box::new(self.mapping.missing_column(field, column, &source, &names)),
                 });
             }
         }
