@@ -24,8 +24,13 @@
 //!   with more or fewer cells than the header, or with bytes that are not
 //!   UTF-8, is rejected with `malformed_input` and reading goes on; a
 //!   header that is not UTF-8, or broken CSV quoting, stops the read.
+//! - One row may take at most [`CsvReader::MAX_ROW_BYTES`] bytes (counted
+//!   per read buffer of 64 KiB), so that a hostile file without line breaks
+//!   cannot make the reader hold it whole.
 
-use std::io::Read;
+use std::cell::Cell;
+use std::io::{self, Read};
+use std::rc::Rc;
 
 use forsyning_model::SourceFormat;
 
@@ -58,7 +63,30 @@ pub struct CsvReader<R> {
     mapping: Mapping,
 }
 
+/// Counts the bytes read since the last row ended, and fails past the cap.
+struct RowBudget<R> {
+    inner: R,
+    used: Rc<Cell<u64>>,
+    max: u64,
+}
+
+impl<R: Read> Read for RowBudget<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.used.get() > self.max {
+            return Err(io::Error::other(ROW_TOO_LARGE));
+        }
+        let n = self.inner.read(buf)?;
+        self.used.set(self.used.get() + n as u64);
+        Ok(n)
+    }
+}
+
+const ROW_TOO_LARGE: &str = "bytes of one CSV row";
+
 impl<R: Read> CsvReader<R> {
+    /// The largest row (or header) read: 64 MiB.
+    pub const MAX_ROW_BYTES: u64 = 64 << 20;
+
     /// A reader of `reader` with the columns, codes and CRS of `mapping`.
     pub fn new(reader: R, mapping: Mapping) -> Self {
         Self {
@@ -87,13 +115,29 @@ impl<R: Read> CsvReader<R> {
                 message: "unknown CRS: CSV has no CRS of its own; declare it in the mapping file, e.g. crs = \"EPSG:25832\"".into(),
             });
         };
+        let used = Rc::new(Cell::new(0));
+        let budget = RowBudget {
+            inner: self.reader,
+            used: Rc::clone(&used),
+            max: Self::MAX_ROW_BYTES,
+        };
         let mut csv = csv::ReaderBuilder::new()
             .delimiter(self.mapping.delimiter())
             .flexible(true)
             .has_headers(true)
-            .from_reader(self.reader);
+            .buffer_capacity(64 << 10)
+            .from_reader(budget);
         let malformed = |e: csv::Error| {
             let line = e.position().map(|p| p.line());
+            if let csv::ErrorKind::Io(io) = e.kind() {
+                if io.to_string() == ROW_TOO_LARGE {
+                    return IngestError::LimitExceeded {
+                        at: at(line),
+                        what: ROW_TOO_LARGE,
+                        limit: Self::MAX_ROW_BYTES,
+                    };
+                }
+            }
             let message = match e.kind() {
                 csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
                     io.to_string()
@@ -166,7 +210,9 @@ impl<R: Read> CsvReader<R> {
             geometry_column: names[geometry_column].clone(),
         };
         let mut row = csv::ByteRecord::new();
+        used.set(0);
         while csv.read_byte_record(&mut row).map_err(malformed)? {
+            used.set(0);
             let line = row.position().map_or(0, |p| p.line());
             let mut record = Record {
                 position: format!("row {line}"),

@@ -211,3 +211,18 @@ fn mapped_geojson_translates_columns_codes_units_and_defaults() {
     }
     assert_eq!((report.accepted(), report.rejected()), (1, 1));
 }
+
+#[test]
+fn a_row_without_end_stops_at_the_row_limit() {
+    use std::io::Read;
+    let header: &[u8] = b"source_id,theme,WKT\n";
+    let endless = std::io::repeat(b'x').take(CsvReader::<&[u8]>::MAX_ROW_BYTES + (1 << 20));
+    let mut n = 0;
+    let err = CsvReader::new(header.chain(endless), mapping("crs = \"EPSG:25832\""))
+        .with_file_name("net.csv")
+        .for_each(|_| n += 1)
+        .unwrap_err();
+    assert_eq!(n, 0);
+    assert_eq!(err.rule(), Rule::InputTooLarge, "{err}");
+    assert!(err.to_string().contains("bytes of one CSV row"), "{err}");
+}

@@ -429,7 +429,7 @@ impl Input<'_> {
                 outcome.problems.push(
                     Problem::error(
                         Rule::UnknownCrs,
-                        "the geometry has no CRS, and the format has no default",
+                        "the geometry has no CRS (no srsName), and the format has no default CRS",
                     )
                     .with_source_id(outcome.source_id.clone())
                     .at(outcome.position.clone()),
