@@ -4,8 +4,16 @@
 //! - [`problem`]: the validation vocabulary every reader shares ([`Problem`],
 //!   [`Rule`], [`Report`]).
 //! - [`geojson`]: a streaming GeoJSON reader and writer.
+//! - [`mapping`]: the TOML mapping of an owner's columns, codes and units,
+//!   used by the GeoJSON, CSV and GDAL readers.
+//! - [`csv_wkt`]: CSV with WKT geometries ([`CsvReader`]).
+//! - [`gdal`]: GeoPackage, Shapefile, FlatGeobuf and any other OGR vector
+//!   format ([`gdal::GdalReader`]), the one reader that takes a path.
+//! - [`ler2`], [`imkl`], [`inspire`]: LER 2 GML, IMKL (KLIC) and INSPIRE
+//!   Utility Networks.
 //!
-//! Readers take any [`std::io::Read`]; they never open files themselves.
+//! Readers take any [`std::io::Read`]; they never open files themselves,
+//! except the GDAL reader, which opens the path its caller gives it.
 //! Geometries are returned in the source CRS, which the reader reports;
 //! reprojection to EPSG:25832 is the caller's next step.
 

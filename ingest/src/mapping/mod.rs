@@ -197,7 +197,7 @@ impl Mapping {
 
     /// The source columns the mapping names explicitly, with their fields'
     /// mapping keys, for checking them against a source's columns.
-    pub fn explicit_columns(&self) -> Vec<(&'static str, &str)> {
+    pub(crate) fn explicit_columns(&self) -> Vec<(&'static str, &str)> {
         Prop::ALL
             .iter()
             .filter(|&&p| self.explicit[p as usize])
@@ -206,7 +206,7 @@ impl Mapping {
     }
 
     /// The error for a column named in `[fields]` that the source lacks.
-    pub fn missing_column(
+    pub(crate) fn missing_column(
         &self,
         field: &str,
         column: &str,
