@@ -66,6 +66,12 @@ pub enum IngestError {
     /// The input declares its CRS in a way that cannot be used.
     #[error("{at}: unusable CRS declaration: {message}")]
     Crs { at: Location, message: String },
+    /// The mapping does not fit the input (a column it names is not there).
+    #[error("{at}: the mapping does not fit: {source}")]
+    Mapping {
+        at: Location,
+        source: Box<crate::MappingError>,
+    },
 }
 
 impl IngestError {
@@ -74,14 +80,17 @@ impl IngestError {
             IngestError::Io { at, .. }
             | IngestError::Malformed { at, .. }
             | IngestError::LimitExceeded { at, .. }
-            | IngestError::Crs { at, .. } => at,
+            | IngestError::Crs { at, .. }
+            | IngestError::Mapping { at, .. } => at,
         }
     }
 
     /// The rule this error breaks, for reports.
     pub fn rule(&self) -> Rule {
         match self {
-            IngestError::Io { .. } | IngestError::Malformed { .. } => Rule::MalformedInput,
+            IngestError::Io { .. }
+            | IngestError::Malformed { .. }
+            | IngestError::Mapping { .. } => Rule::MalformedInput,
             IngestError::LimitExceeded { .. } => Rule::InputTooLarge,
             IngestError::Crs { .. } => Rule::UnknownCrs,
         }
@@ -97,6 +106,7 @@ impl IngestError {
             IngestError::LimitExceeded { what, limit, .. } => {
                 format!("{what} exceeds the limit of {limit}")
             }
+            IngestError::Mapping { source, .. } => format!("the mapping does not fit: {source}"),
         };
         let mut problem = Problem::error(self.rule(), message);
         problem.position = self.location().position();

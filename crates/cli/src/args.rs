@@ -262,22 +262,35 @@ pub enum IngestCommand {
 
 #[derive(Debug, Args)]
 pub struct IngestNetworkArgs {
-    /// The owner's organisation id.
-    #[arg(long)]
-    pub owner: String,
+    /// The owner's organisation id. For a KLIC delivery zip, only the
+    /// features whose owner code (bronhoudercode) is this id are read.
+    #[arg(long, required_unless_present = "split_by_owner")]
+    pub owner: Option<String>,
+    /// KLIC delivery zips only: store each owner's features under the
+    /// organisation named by its owner code, creating missing organisations.
+    #[arg(long, conflicts_with = "owner")]
+    pub split_by_owner: bool,
     /// The owner's dataset to replace.
     #[arg(long, default_value = "network")]
     pub dataset: String,
-    /// A TOML mapping of the owner's column names and codes (GDAL formats).
+    /// A TOML mapping of the owner's column names, codes and units
+    /// (GeoJSON, CSV and GDAL formats); see the README.
     #[arg(long)]
     pub mapping: Option<std::path::PathBuf>,
+    /// The service area, in EPSG:25832: `denmark`, `netherlands` or
+    /// `MINX,MINY,MAXX,MAXY`. Default: the Netherlands for KLIC delivery
+    /// zips, Denmark for everything else.
+    #[arg(long)]
+    pub service_area: Option<String>,
     /// Store the valid features even when others are rejected.
     #[arg(long)]
     pub lenient: bool,
     /// Write the validation report as JSON.
     #[arg(long)]
     pub report_json: Option<std::path::PathBuf>,
-    /// Input files (GeoJSON).
+    /// Input files: GeoJSON (.geojson, .json), LER 2 GML (.gml, .xml), CSV
+    /// with WKT (.csv), KLIC delivery zips (.zip), and any vector format GDAL
+    /// opens (.gpkg, .shp, .fgb ...).
     #[arg(required = true)]
     pub files: Vec<std::path::PathBuf>,
 }

@@ -238,11 +238,17 @@ async fn unknown_crs_and_missing_files_are_clear_errors() {
     );
     assert!(!out.status.success());
     assert!(text(&out).contains("nope.geojson"), "{}", text(&out));
+    std::fs::write(dir.path().join("notes.txt"), "not vector data\n").unwrap();
     let out = forsyning(
         dir.path(),
-        &["ingest", "network", "--owner", "X", "data.shp"],
+        &["ingest", "network", "--owner", "X", "notes.txt"],
     );
-    assert!(text(&out).contains("unsupported format"), "{}", text(&out));
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("notes.txt") && text(&out).contains("unsupported format"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[tokio::test]

@@ -58,7 +58,7 @@ impl<'a> Top<'a> {
     fn emit<E: de::Error>(&mut self, raw: RawFeature) -> Result<(), E> {
         let index = self.summary.features;
         self.summary.features += 1;
-        let mut outcome = to_outcome(raw, index);
+        let mut outcome = to_outcome(raw, index, &self.ctx.mapping);
         // The CRS declared so far; one declared after the features is
         // reported in the summary for the caller to refuse.
         outcome.crs.clone_from(&self.summary.crs);

@@ -10,7 +10,7 @@ use super::coords::{Coords, MAX_POSITION_DEPTH};
 use crate::problem::Rule;
 
 /// The height LER writes for "unknown".
-pub(super) const UNKNOWN_HEIGHT: f64 = -99.0;
+pub(crate) const UNKNOWN_HEIGHT: f64 = -99.0;
 
 /// Heights of the vertices, `None` where unknown; `None` as a whole for 2D input.
 pub(crate) type Heights = Option<Vec<Option<f64>>>;

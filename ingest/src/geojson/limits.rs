@@ -52,6 +52,7 @@ impl fmt::Display for Abort {
 #[derive(Debug)]
 pub(crate) struct Ctx {
     pub limits: ReaderLimits,
+    pub mapping: crate::mapping::Mapping,
     pub abort: RefCell<Option<Abort>>,
 }
 

@@ -12,34 +12,76 @@ use super::geometry::{Heights, UNKNOWN_HEIGHT};
 use super::props::{quote, Prop, Props};
 use super::raw::{RawFeature, RawGeometry};
 use super::value::Value;
+use crate::mapping::Mapping;
 use crate::problem::{FeatureOutcome, Problem, Rule};
 
 /// Maps one raw feature (element `index` of the feature list) to its outcome.
-pub(crate) fn to_outcome(mut raw: RawFeature, index: u64) -> FeatureOutcome {
-    let position = format!("feature {index}");
-    let mut p = Props {
+pub(crate) fn to_outcome(mut raw: RawFeature, index: u64, mapping: &Mapping) -> FeatureOutcome {
+    let mut structure = Vec::new();
+    structure_problems(&raw, &mut structure);
+    let record = Record {
+        position: format!("feature {index}"),
         values: std::mem::take(&mut raw.props),
-        problems: Vec::new(),
+        id: raw.id.take(),
+        geometry: geometry(raw.geometry.take()),
+        problems: structure,
+        format: SourceFormat::GeoJson,
+        text_numbers: false,
+        default_class: "Feature".into(),
     };
+    record_outcome(record, mapping)
+}
+
+/// One source feature of any attribute-table format (GeoJSON, GDAL, CSV):
+/// its mapped values, fallback id and geometry, ready for the mapping.
+#[derive(Debug)]
+pub(crate) struct Record {
+    /// Where in the input: `feature 3`, `layer "pipes", feature 7`, `row 12`.
+    pub position: String,
+    /// The values of the mapped columns, indexed by [`Prop`].
+    pub values: [Option<Value>; Prop::ALL.len()],
+    /// The source's own id (GeoJSON `id`, a GDAL FID), when `source_id` is absent.
+    pub id: Option<Value>,
+    /// The geometry in the source CRS with its heights, or the rule it breaks.
+    pub geometry: Result<(Geometry<f64>, Heights), (Rule, String)>,
+    /// Problems found before the mapping (structure of the feature).
+    pub problems: Vec<Problem>,
+    pub format: SourceFormat,
+    /// Numbers may be written as text.
+    pub text_numbers: bool,
+    /// The `source_class` when the `class` field is absent.
+    pub default_class: String,
+}
+
+/// Maps one record to a model feature and its problems (the property table
+/// is in the documentation of [`geojson`](super), the mapping in [`crate::mapping`]).
+pub(crate) fn record_outcome(record: Record, mapping: &Mapping) -> FeatureOutcome {
+    let Record {
+        position,
+        values,
+        id,
+        geometry,
+        problems,
+        format,
+        text_numbers,
+        default_class,
+    } = record;
+    let mut p = Props::new(values, mapping, text_numbers);
+    p.problems = problems;
     let source_id = match p.take(Prop::SourceId) {
         Some(v) => p.id(Prop::SourceId, Some(v)),
-        None => p.id(Prop::SourceId, raw.id.take()),
+        None => p.id(Prop::SourceId, id),
     }
     .unwrap_or_else(|| position.clone());
-    let source_class = p.string(Prop::Class).unwrap_or_else(|| "Feature".into());
-    structure_problems(&raw, &mut p.problems);
+    let source_class = p.string(Prop::Class).unwrap_or(default_class);
 
-    let theme_given = p.values[Prop::Theme as usize]
-        .as_ref()
-        .is_some_and(|v| *v != Value::Null);
+    let theme_given = p.has(Prop::Theme);
     let theme = p.code::<Theme>(Prop::Theme);
     if !theme_given {
-        p.problems.push(Problem::error(
-            Rule::MandatoryAttributeMissing,
-            "property \"theme\" is missing",
-        ));
+        let message = format!("{} is missing", p.label(Prop::Theme));
+        p.problems
+            .push(Problem::error(Rule::MandatoryAttributeMissing, message));
     }
-    let geometry = geometry(raw.geometry.take());
     let geometry = geometry
         .map_err(|(rule, message)| p.problems.push(Problem::error(rule, message)))
         .ok();
@@ -72,7 +114,10 @@ pub(crate) fn to_outcome(mut raw: RawFeature, index: u64) -> FeatureOutcome {
         let heights = z.or_else(|| heights_prop.map(unknown_heights));
         let vertices = count_vertices(&geometry);
         if let Some(n) = heights.as_ref().map(Vec::len).filter(|&n| n != vertices) {
-            let message = format!("property \"heights\" has {n} values for {vertices} vertices");
+            let message = format!(
+                "{} has {n} values for {vertices} vertices",
+                p.label(Prop::Heights)
+            );
             p.problems
                 .push(Problem::error(Rule::MalformedInput, message));
         }
@@ -83,7 +128,7 @@ pub(crate) fn to_outcome(mut raw: RawFeature, index: u64) -> FeatureOutcome {
             dataset_id: DatasetId(Uuid::nil()),
             version: 0,
             source_id: source_id.clone(),
-            source_format: SourceFormat::GeoJson,
+            source_format: format,
             source_class: source_class.clone(),
             theme,
             kind: kind.unwrap_or_else(|| default_kind(&geometry)),

@@ -94,16 +94,18 @@ mod geometry;
 mod iter;
 mod limits;
 mod mapping;
-mod props;
+pub(crate) mod props;
 mod raw;
 mod reader;
-mod value;
+pub(crate) mod value;
 mod writer;
 
 #[cfg(doc)]
 use forsyning_model::NetworkFeature;
 
+pub(crate) use geometry::{Heights, UNKNOWN_HEIGHT};
 pub use iter::Features;
 pub use limits::ReaderLimits;
+pub(crate) use mapping::{record_outcome, Record};
 pub use reader::{GeoJsonReader, ReadSummary, CRS84};
 pub use writer::write_feature_collection;

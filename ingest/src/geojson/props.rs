@@ -6,6 +6,8 @@ use forsyning_model::{
 };
 
 use super::value::Value;
+use crate::ler2::UnitPolicy;
+use crate::mapping::Mapping;
 use crate::problem::{Problem, Rule};
 
 macro_rules! props {
@@ -49,7 +51,7 @@ props! {
 }
 
 /// The code lists of the model, parsed from an English code or a LER 2 term.
-pub(super) trait CodeList: Sized + Copy + 'static {
+pub(crate) trait CodeList: Sized + Copy + 'static {
     const ALL: &'static [Self];
     fn parse(s: &str) -> Result<Self, ModelError>;
     fn code(self) -> &'static str;
@@ -74,7 +76,7 @@ code_lists!(Theme, Kind, Status, Hazard, AccuracyClass, DrawingMethod);
 /// The longest piece of an offending value quoted in a message.
 const QUOTE_CHARS: usize = 80;
 
-pub(super) fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     let mut q: String = s.chars().take(QUOTE_CHARS).collect();
     if q.len() < s.len() {
         q.push('…');
@@ -83,23 +85,63 @@ pub(super) fn quote(s: &str) -> String {
 }
 
 /// Reads the properties of one feature, collecting problems.
-pub(super) struct Props {
+pub(crate) struct Props<'m> {
     pub values: [Option<Value>; Prop::ALL.len()],
     pub problems: Vec<Problem>,
+    pub mapping: &'m Mapping,
+    /// Numbers may come as text (CSV cells, text columns of GDAL layers).
+    pub text_numbers: bool,
 }
 
-impl Props {
+impl<'m> Props<'m> {
+    /// Properties read with `mapping`; its defaults fill absent values.
+    pub fn new(
+        mut values: [Option<Value>; Prop::ALL.len()],
+        mapping: &'m Mapping,
+        text_numbers: bool,
+    ) -> Self {
+        for p in Prop::ALL {
+            let slot = &mut values[p as usize];
+            let absent = match slot {
+                None | Some(Value::Null) => true,
+                Some(Value::Str(s)) => text_numbers && s.trim().is_empty(),
+                Some(_) => false,
+            };
+            if absent {
+                *slot = mapping.default_value(p).cloned();
+            }
+        }
+        Self {
+            values,
+            problems: Vec::new(),
+            mapping,
+            text_numbers,
+        }
+    }
+
+    /// Whether the property has a value (after defaults).
+    pub fn has(&self, p: Prop) -> bool {
+        self.values[p as usize]
+            .as_ref()
+            .is_some_and(|v| *v != Value::Null)
+    }
+
+    /// How messages name the property: `property "theme"`, `property "UTILITY" (theme)`.
+    pub fn label(&self, p: Prop) -> String {
+        format!("property {}", self.mapping.label(p))
+    }
+
     /// The property's value; `null` counts as absent.
     pub fn take(&mut self, p: Prop) -> Option<Value> {
         self.values[p as usize].take().filter(|v| *v != Value::Null)
     }
 
     pub fn wrong_type(&mut self, p: Prop, v: &Value, expected: &str) {
-        let message = format!(
-            "property {:?} must be {expected}, not {}",
-            p.key(),
-            v.describe()
-        );
+        let found = match v {
+            Value::Str(s) if self.text_numbers => format!("the text {}", quote(s)),
+            v => v.describe(),
+        };
+        let message = format!("{} must be {expected}, not {found}", self.label(p));
         self.problems
             .push(Problem::error(Rule::MalformedInput, message));
     }
@@ -107,6 +149,7 @@ impl Props {
     pub fn string(&mut self, p: Prop) -> Option<String> {
         match self.take(p)? {
             Value::Str(s) => Some(s),
+            Value::Num(n) if self.text_numbers => Some(n.to_string()),
             v => {
                 self.wrong_type(p, &v, "a string");
                 None
@@ -116,12 +159,19 @@ impl Props {
 
     pub fn code<T: CodeList>(&mut self, p: Prop) -> Option<T> {
         let s = self.string(p)?;
-        T::parse(&s)
+        let code = self.mapping.translate(p, &s).unwrap_or(&s);
+        T::parse(code)
             .map_err(|_| {
                 let codes: Vec<_> = T::ALL.iter().map(|c| c.code()).collect();
+                let table = self.mapping.source_values(p);
+                let mapped = if table.is_empty() {
+                    String::new()
+                } else {
+                    format!(" or a value of the mapping's table: {}", table.join(", "))
+                };
                 let message = format!(
-                    "property {:?}: unknown value {} (expected one of {} or its LER 2 term)",
-                    p.key(),
+                    "{}: unknown value {} (expected one of {} or its LER 2 term{mapped})",
+                    self.label(p),
                     quote(&s),
                     codes.join(", ")
                 );
@@ -131,31 +181,84 @@ impl Props {
             .ok()
     }
 
-    pub fn number(&mut self, p: Prop) -> Option<f64> {
-        match self.take(p)? {
+    /// A number, as given (JSON number, or text where allowed).
+    fn raw_number(&mut self, p: Prop, expected: &str) -> Option<(f64, Value)> {
+        let v = self.take(p)?;
+        let n = match &v {
             Value::Num(n) => n.as_f64(),
-            v => {
-                self.wrong_type(p, &v, "a number");
+            Value::Str(s) if self.text_numbers => {
+                s.trim().parse::<f64>().ok().filter(|f| f.is_finite())
+            }
+            _ => None,
+        };
+        match n {
+            Some(n) => Some((n, v)),
+            None => {
+                self.wrong_type(p, &v, expected);
                 None
             }
         }
     }
 
-    /// A whole number of 0..=u32::MAX; `1200.0` is accepted as 1200.
-    pub fn whole(&mut self, p: Prop) -> Option<u32> {
-        let v = self.take(p)?;
-        let n = match &v {
-            Value::Num(n) => n.as_u64().or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
-                    .map(|f| f as u64)
-            }),
-            _ => None,
+    /// The value in the model's unit, by the mapping's `[units]` and unit policy.
+    fn in_model_unit(&mut self, p: Prop, n: f64) -> Option<f64> {
+        let Some(unit) = self.mapping.unit(p) else {
+            return Some(n);
         };
-        match n.and_then(|n| u32::try_from(n).ok()) {
-            Some(n) => Some(n),
+        let ler_ok = unit.ler.is_empty() || unit.ler.contains(&unit.symbol.as_str());
+        if ler_ok {
+            return Some(n * unit.factor);
+        }
+        let label = self.label(p);
+        match self.mapping.unit_policy() {
+            UnitPolicy::Convert => {
+                let message = format!(
+                    "{}: {label} in {:?} was converted; LER 2 allows only {}",
+                    unit.rule,
+                    unit.symbol,
+                    unit.ler.join(", ")
+                );
+                self.problems
+                    .push(Problem::warning(Rule::UnitNotAllowed, message));
+                Some(n * unit.factor)
+            }
+            _ => {
+                let message = format!(
+                    "{}: {label} is in {:?} by the mapping, which LER 2 does not allow (allowed: {}); unit_policy = \"convert\" in the mapping converts it with a warning",
+                    unit.rule,
+                    unit.symbol,
+                    unit.ler.join(", ")
+                );
+                self.problems
+                    .push(Problem::error(Rule::UnitNotAllowed, message));
+                None
+            }
+        }
+    }
+
+    pub fn number(&mut self, p: Prop) -> Option<f64> {
+        let (n, _) = self.raw_number(p, "a number")?;
+        self.in_model_unit(p, n)
+    }
+
+    /// A whole number of 0..=u32::MAX; `1200.0` is accepted as 1200. With
+    /// a unit conversion, the converted value is rounded to a whole number.
+    pub fn whole(&mut self, p: Prop) -> Option<u32> {
+        const EXPECTED: &str = "a whole number from 0 to 4294967295";
+        let (n, v) = self.raw_number(p, EXPECTED)?;
+        let whole = |f: f64| {
+            (f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&f)).then_some(f as u32)
+        };
+        let converted = self.mapping.unit(p).is_some();
+        if whole(n).is_none() && !(converted && n >= 0.0) {
+            self.wrong_type(p, &v, EXPECTED);
+            return None;
+        }
+        let mm = self.in_model_unit(p, n)?;
+        match whole(mm.round()) {
+            Some(w) => Some(w),
             None => {
-                self.wrong_type(p, &v, "a whole number from 0 to 4294967295");
+                self.wrong_type(p, &v, EXPECTED);
                 None
             }
         }
@@ -166,8 +269,8 @@ impl Props {
         s.parse()
             .map_err(|_| {
                 let message = format!(
-                    "property {:?}: {} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD",
-                    p.key(),
+                    "{}: {} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD",
+                    self.label(p),
                     quote(&s)
                 );
                 self.problems
@@ -179,6 +282,7 @@ impl Props {
     /// A string or a number, as text (the GeoJSON `id` may be either).
     pub fn id(&mut self, p: Prop, v: Option<Value>) -> Option<String> {
         match v.filter(|v| *v != Value::Null)? {
+            Value::Str(s) if self.text_numbers && s.trim().is_empty() => None,
             Value::Str(s) => Some(s),
             Value::Num(n) => Some(n.to_string()),
             v => {

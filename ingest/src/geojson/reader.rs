@@ -11,6 +11,7 @@ use serde::de::Deserializer;
 
 use super::document::Top;
 use super::limits::{Abort, Budget, Counting, Ctx, ReaderLimits};
+use crate::mapping::Mapping;
 use crate::{FeatureOutcome, IngestError, Location};
 
 /// What the reader learnt about the document as a whole.
@@ -42,6 +43,7 @@ pub struct GeoJsonReader<R> {
     reader: R,
     file: Option<String>,
     limits: ReaderLimits,
+    mapping: Mapping,
 }
 
 impl<R> fmt::Debug for GeoJsonReader<R> {
@@ -60,6 +62,7 @@ impl<R: Read> GeoJsonReader<R> {
             reader,
             file: None,
             limits: ReaderLimits::default(),
+            mapping: Mapping::default(),
         }
     }
 
@@ -71,6 +74,14 @@ impl<R: Read> GeoJsonReader<R> {
 
     pub fn with_limits(mut self, limits: ReaderLimits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Reads the properties by `mapping` instead of the documented names
+    /// (see [`crate::mapping`]). The mapping's `crs` does not apply: GeoJSON
+    /// declares its own.
+    pub fn with_mapping(mut self, mapping: Mapping) -> Self {
+        self.mapping = mapping;
         self
     }
 
@@ -107,6 +118,7 @@ impl<R: Read> GeoJsonReader<R> {
         );
         let ctx = Ctx {
             limits: self.limits,
+            mapping: self.mapping,
             abort: RefCell::new(None),
         };
         let mut top = Top::new(&ctx, &budget, sink);

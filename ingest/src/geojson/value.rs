@@ -166,7 +166,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
         match self.mode {
             Mode::Props(raw) => {
                 while let Some(key) = map.next_key::<String>()? {
-                    let Some(prop) = Prop::from_key(&key) else {
+                    let Some(prop) = ctx.mapping.prop_of(&key) else {
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     };

@@ -147,7 +147,7 @@ pub(crate) mod raw;
 mod reader;
 mod rules;
 mod shapes;
-mod units;
+pub(crate) mod units;
 pub(crate) mod xml;
 
 pub use links::{FeatureRef, Relation, RelationKind};

@@ -21,14 +21,28 @@ pub enum UnitPolicy {
     Convert,
 }
 
+/// The physical quantity of a measure, with the units it may be given in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Quantity {
+pub(crate) enum Quantity {
     Length,
     Voltage,
     Pressure,
 }
 
 impl Quantity {
+    /// The factor from `uom` to the model's unit, if `uom` is a unit of this quantity.
+    pub(crate) fn factor(self, uom: &str) -> Option<f64> {
+        self.units()
+            .iter()
+            .find(|(u, _)| *u == uom)
+            .map(|(_, f)| *f)
+    }
+
+    /// The unit symbols known for this quantity, for messages.
+    pub(crate) fn symbols(self) -> Vec<&'static str> {
+        self.units().iter().map(|(u, _)| *u).collect()
+    }
+
     /// Factors to the model's unit (mm, kV, bar), UCUM symbols (case matters).
     fn units(self) -> &'static [(&'static str, f64)] {
         match self {
