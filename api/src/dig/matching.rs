@@ -7,6 +7,7 @@
 //! area near the polygon says the owner marks on site); the others answer
 //! `no_lines_in_area`. Every answer is final at once.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -30,9 +31,10 @@ pub struct Matched {
 
 /// Each owner's contact from its interest areas near the dig area; several
 /// different contacts of one owner are joined with "; ".
-pub fn contacts(areas: &[InterestArea]) -> BTreeMap<OrgId, String> {
+pub fn contacts<A: Borrow<InterestArea>>(areas: &[A]) -> BTreeMap<OrgId, String> {
     let mut out: BTreeMap<OrgId, Vec<&str>> = BTreeMap::new();
     for a in areas {
+        let a: &InterestArea = a.borrow();
         let list = out.entry(a.owner_id.clone()).or_default();
         let c = a.contact.trim();
         if !c.is_empty() && !list.contains(&c) {
@@ -47,8 +49,8 @@ pub fn contacts(areas: &[InterestArea]) -> BTreeMap<OrgId, String> {
 
 /// The owners' automatic answers for `areas` and `features` near a request
 /// received at `received`.
-pub fn answers(
-    areas: &[InterestArea],
+pub fn answers<A: Borrow<InterestArea>>(
+    areas: &[A],
     features: &[Arc<NetworkFeature>],
     received: DateTime<Utc>,
 ) -> Vec<DigResponse> {
@@ -59,6 +61,7 @@ pub fn answers(
     }
     let mut owners: BTreeMap<&OrgId, Owner> = BTreeMap::new();
     for a in areas {
+        let a: &InterestArea = a.borrow();
         owners.entry(&a.owner_id).or_default().marks_on_site |= a.marks_on_site;
     }
     for f in features {
@@ -87,7 +90,7 @@ pub async fn match_owners(
     area: &SearchArea,
     received: DateTime<Utc>,
 ) -> Result<Matched, ApiError> {
-    let areas = store.interest_areas_near(area).await?;
+    let areas = store.interest_areas_near_shared(area).await?;
     let features = store.features_near_shared(area).await?;
     Ok(Matched {
         responses: answers(&areas, &features, received),

@@ -97,7 +97,7 @@ pub(super) async fn package(
         .ok_or(ApiError::NotFound)?;
     let disclosure = dig_disclosure(&p, &record, Utc::now())?.ok_or(ApiError::NotFound)?;
     let area = area_of(&record)?;
-    let contacts = super::contacts(&state.store.interest_areas_near(&area).await?);
+    let contacts = super::contacts(&state.store.interest_areas_near_shared(&area).await?);
     let candidates = if disclosure == Disclosure::ResponsesOnly {
         Vec::new()
     } else {

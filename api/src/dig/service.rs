@@ -81,7 +81,7 @@ pub async fn view(
     disclosure: &Disclosure,
 ) -> Result<DigReport, ApiError> {
     let area = area_of(record)?;
-    let contacts = contacts(&store.interest_areas_near(&area).await?);
+    let contacts = contacts(&store.interest_areas_near_shared(&area).await?);
     let features = if *disclosure == Disclosure::ResponsesOnly {
         Vec::new()
     } else {
@@ -98,7 +98,7 @@ pub async fn summary(
     record: &DigRecord,
     disclosure: &Disclosure,
 ) -> Result<DigReport, ApiError> {
-    let contacts = contacts(&store.interest_areas_near(&area_of(record)?).await?);
+    let contacts = contacts(&store.interest_areas_near_shared(&area_of(record)?).await?);
     let mut report = build_report(record, &contacts, Vec::new(), disclosure);
     report.features = None;
     Ok(report)

@@ -21,6 +21,7 @@ mod error;
 mod gpkg;
 mod location;
 mod memindex;
+mod near_area;
 mod outbox;
 mod postgis;
 mod store;

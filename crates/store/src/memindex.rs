@@ -19,6 +19,8 @@ use geo_types::Geometry;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 
+use crate::near_area::{IndexedArea, INDEX_FROM_VERTICES};
+
 type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 
 fn envelope_of(geometry: &Geometry<f64>) -> Option<AABB<[f64; 2]>> {
@@ -178,12 +180,15 @@ impl MemIndex {
 /// All interest areas with an R-tree; small enough to rebuild on change.
 #[derive(Debug, Default)]
 pub(crate) struct AreaIndex {
-    areas: Vec<InterestArea>,
+    areas: Vec<Arc<InterestArea>>,
+    /// An edge index of each large area (`None` for small ones).
+    indexed: Vec<Option<IndexedArea>>,
     tree: RTree<Entry>,
 }
 
 impl AreaIndex {
     pub fn build(areas: Vec<InterestArea>) -> Self {
+        let areas: Vec<Arc<InterestArea>> = areas.into_iter().map(Arc::new).collect();
         let entries = areas
             .iter()
             .enumerate()
@@ -192,8 +197,16 @@ impl AreaIndex {
                 Some(GeomWithData::new(Rectangle::from_aabb(env), i as u32))
             })
             .collect();
+        let indexed = areas
+            .iter()
+            .map(|a| {
+                let vertices: usize = a.geometry.0.iter().map(|p| p.exterior().0.len()).sum();
+                (vertices >= INDEX_FROM_VERTICES).then(|| IndexedArea::new(&a.geometry))
+            })
+            .collect();
         Self {
             areas,
+            indexed,
             tree: RTree::bulk_load(entries),
         }
     }
@@ -203,7 +216,7 @@ impl AreaIndex {
             .areas
             .iter()
             .filter(|a| &a.owner_id != owner)
-            .cloned()
+            .map(|a| InterestArea::clone(a))
             .collect();
         areas.extend(new);
         Self::build(areas)
@@ -213,17 +226,35 @@ impl AreaIndex {
         self.areas
             .iter()
             .filter(|a| owner.is_none_or(|o| &a.owner_id == o))
-            .cloned()
+            .map(|a| InterestArea::clone(a))
             .collect()
     }
 
     pub fn near(&self, area: &SearchArea) -> Vec<InterestArea> {
+        self.near_shared(area)
+            .into_iter()
+            .map(|a| InterestArea::clone(&a))
+            .collect()
+    }
+
+    pub fn near_shared(&self, area: &SearchArea) -> Vec<Arc<InterestArea>> {
         let env = aabb(&area.search_bbox());
-        self.tree
+        let mut hits: Vec<u32> = self
+            .tree
             .locate_in_envelope_intersecting(&env)
-            .map(|e| &self.areas[e.data as usize])
-            .filter(|a| Euclidean.distance(&a.geometry, area.polygon()) <= area.buffer_m())
-            .cloned()
+            .map(|e| e.data)
+            .filter(|&i| match &self.indexed[i as usize] {
+                Some(ix) => ix.is_within(area.polygon(), area.buffer_m()),
+                None => {
+                    Euclidean.distance(&self.areas[i as usize].geometry, area.polygon())
+                        <= area.buffer_m()
+                }
+            })
+            .collect();
+        // In stored order, as without the index.
+        hits.sort_unstable();
+        hits.into_iter()
+            .map(|i| self.areas[i as usize].clone())
             .collect()
     }
 }

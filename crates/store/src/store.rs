@@ -110,6 +110,21 @@ pub trait Store: AccessStore + DigStore + OutboxStore + Send + Sync + std::fmt::
     /// Interest areas within `area.buffer_m()` metres of `area.polygon()`.
     async fn interest_areas_near(&self, area: &SearchArea)
         -> Result<Vec<InterestArea>, StoreError>;
+
+    /// Like [`Store::interest_areas_near`], as shared references: the
+    /// embedded store hands out its index's areas without copying them
+    /// (an area can hold many thousands of vertices).
+    async fn interest_areas_near_shared(
+        &self,
+        area: &SearchArea,
+    ) -> Result<Vec<std::sync::Arc<InterestArea>>, StoreError> {
+        Ok(self
+            .interest_areas_near(area)
+            .await?
+            .into_iter()
+            .map(std::sync::Arc::new)
+            .collect())
+    }
 }
 
 /// Replaces a dataset with `features` in one version, in batches.

@@ -440,4 +440,11 @@ impl Store for GpkgStore {
     ) -> Result<Vec<InterestArea>, StoreError> {
         Ok(self.areas().near(area))
     }
+
+    async fn interest_areas_near_shared(
+        &self,
+        area: &SearchArea,
+    ) -> Result<Vec<Arc<InterestArea>>, StoreError> {
+        Ok(self.areas().near_shared(area))
+    }
 }
