@@ -13,8 +13,7 @@ use forsyning_model::{
     Theme,
 };
 use forsyning_store::DigRecord;
-use geo::{Distance, Euclidean};
-use geo_types::Geometry;
+use geo_types::{Geometry, Polygon};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -147,7 +146,7 @@ pub fn build_report(
     let polygon = Geometry::Polygon(r.polygon.clone());
     let features = (*disclosure != Disclosure::ResponsesOnly).then(|| {
         let mut out: Vec<ReportFeature> = disclosed(record, features, disclosure)
-            .map(|f| report_feature(&f, &polygon))
+            .map(|f| report_feature(&f, &r.polygon))
             .collect();
         out.sort_by(|a, b| {
             hazard_rank(a.hazard)
@@ -179,8 +178,8 @@ pub fn build_report(
     }
 }
 
-fn report_feature(f: &NetworkFeature, polygon: &Geometry<f64>) -> ReportFeature {
-    let distance = Euclidean.distance(&f.geometry, polygon);
+fn report_feature(f: &NetworkFeature, polygon: &Polygon<f64>) -> ReportFeature {
+    let distance = forsyning_store::distance_to_polygon(&f.geometry, polygon);
     ReportFeature {
         id: f.id,
         theme: f.theme,

@@ -17,6 +17,7 @@
 mod access;
 mod codec;
 mod dig;
+mod distance;
 mod error;
 mod gpkg;
 mod location;
@@ -28,6 +29,7 @@ mod store;
 
 pub use access::AccessStore;
 pub use dig::{DigFilter, DigRecord, DigStore};
+pub use distance::distance_to_polygon;
 pub use error::StoreError;
 pub use gpkg::GpkgStore;
 pub use location::StoreLocation;

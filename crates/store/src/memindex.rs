@@ -40,7 +40,7 @@ pub fn is_near(geometry: &Geometry<f64>, area: &SearchArea) -> bool {
     if geometry.bounding_rect().is_none() {
         return false;
     }
-    Euclidean.distance(geometry, area.polygon()) <= area.buffer_m()
+    crate::distance_to_polygon(geometry, area.polygon()) <= area.buffer_m()
 }
 
 /// One dataset version's features and their R-tree.
