@@ -82,6 +82,10 @@ async fn world(max_bytes: u64) -> World {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> =
         Arc::new(GpkgStore::open(&dir.path().join("u.gpkg")).await.unwrap());
+    world_on(store, dir, max_bytes).await
+}
+
+async fn world_on(store: Arc<dyn Store>, dir: tempfile::TempDir, max_bytes: u64) -> World {
     let owner_a = common::org_with_token(store.as_ref(), "OWN-A", Role::Owner).await;
     let owner_b = common::org_with_token(store.as_ref(), "OWN-B", Role::Owner).await;
     let contractor = common::org_with_token(store.as_ref(), "CON-A", Role::Contractor).await;
@@ -588,6 +592,66 @@ async fn who_may_upload_and_who_may_see_the_job() {
             StatusCode::NOT_FOUND
         );
     }
+}
+
+/// The same job on the PostGIS store: a rejected upload leaves the
+/// version, a good one replaces it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_on_the_postgis_store() {
+    let Some(url) = forsyning_fixtures::test_env::postgres_url() else {
+        return;
+    };
+    let schema = format!("t_upload_{}", uuid::Uuid::new_v4().simple());
+    let pg = forsyning_store::PostgisStore::connect_in_schema(&url, Some(&schema))
+        .await
+        .unwrap();
+    let w = world_on(
+        Arc::new(pg.clone()),
+        tempfile::tempdir().unwrap(),
+        512 << 20,
+    )
+    .await;
+    let copenhagen = || file("c.geojson", read("geojson/copenhagen-crs84.geojson"));
+    let href = start(&w, "OWN-A", &w.owner_a, "", &[copenhagen()]).await;
+    assert_eq!(wait(&w, &href, &w.owner_a).await["state"], "succeeded");
+    let href = start(
+        &w,
+        "OWN-A",
+        &w.owner_a,
+        "",
+        &[
+            copenhagen(),
+            file("bad-code.geojson", read("geojson/bad-code.geojson")),
+        ],
+    )
+    .await;
+    let job = wait(&w, &href, &w.owner_a).await;
+    assert_eq!(job["state"], "rejected", "{job}");
+    assert_eq!(versions(w.store.as_ref(), "OWN-A").await, [1]);
+    let href = start(
+        &w,
+        "OWN-A",
+        &w.owner_a,
+        "?lenient=true",
+        &[
+            copenhagen(),
+            file("bad-code.geojson", read("geojson/bad-code.geojson")),
+        ],
+    )
+    .await;
+    let job = wait(&w, &href, &w.owner_a).await;
+    assert_eq!(job["version"], 2, "{job}");
+    let ids: Vec<String> = stored(w.store.as_ref(), "OWN-A", 2)
+        .await
+        .into_iter()
+        .map(|f| f.source_id)
+        .collect();
+    assert_eq!(ids, ["ok-1", "vand-1", "vand-2"]);
+    drop(w);
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(pg.pool())
+        .await
+        .unwrap();
 }
 
 /// The upload is not cut by the whole-request timeout of the other routes.
