@@ -488,3 +488,132 @@ impl Input<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use super::*;
+
+    #[derive(Default)]
+    struct Count(AtomicU64);
+
+    impl Progress for Count {
+        fn read(&self, bytes: u64) {
+            self.0.fetch_add(bytes, Ordering::Relaxed);
+        }
+    }
+
+    fn fixture(path: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures")
+            .join(path)
+    }
+
+    fn plan(files: Vec<Source>) -> Plan {
+        Plan {
+            service_area: default_service_area(files.iter().map(|s| s.format)),
+            files,
+            mapping: Mapping::default(),
+            total_bytes: 0,
+            klic_hint: String::new(),
+        }
+    }
+
+    #[test]
+    fn format_follows_the_extension() {
+        let cases = [
+            ("a.GeoJSON", Format::GeoJson),
+            ("a.json", Format::GeoJson),
+            ("b.gml", Format::Ler2Gml),
+            ("b.XML", Format::Ler2Gml),
+            ("c.csv", Format::Csv),
+            ("Levering_1.zip", Format::Klic),
+            ("d.gpkg", Format::Gdal),
+            ("noext", Format::Gdal),
+        ];
+        for (name, want) in cases {
+            assert_eq!(Format::of(Path::new(name)), want, "{name}");
+        }
+        assert_eq!(
+            default_service_area([Format::Klic, Format::Klic]),
+            netherlands_service_area()
+        );
+        assert_eq!(
+            default_service_area([Format::Klic, Format::GeoJson]),
+            forsyning_geo::denmark_service_area()
+        );
+    }
+
+    #[test]
+    fn reading_counts_every_byte_and_hands_on_the_accepted_features() {
+        let path = fixture("geojson/copenhagen-crs84.geojson");
+        let size = std::fs::metadata(&path).unwrap().len();
+        let source = Source {
+            path,
+            name: "upload.geojson".into(),
+            format: Format::GeoJson,
+        };
+        let plan = plan(vec![source.clone()]);
+        let mut pipeline = Pipeline::new(&plan);
+        let progress = Count::default();
+        let mut got = Vec::new();
+        pipeline
+            .read(&source, None, &progress, &mut |f| got.push(f.source_id))
+            .unwrap();
+        assert_eq!(progress.0.load(Ordering::Relaxed), size);
+        assert_eq!(got, ["vand-1", "vand-2"]);
+        let (report, notes, bad) = pipeline.finish();
+        assert_eq!((report.accepted(), report.errors()), (2, 0));
+        assert!(notes.is_empty() && bad.is_empty());
+    }
+
+    #[test]
+    fn problems_name_the_file_by_its_given_name() {
+        let source = Source {
+            path: fixture("hostile/truncated.geojson"),
+            name: "mine.geojson".into(),
+            format: Format::GeoJson,
+        };
+        let plan = plan(vec![source.clone()]);
+        let mut pipeline = Pipeline::new(&plan);
+        pipeline
+            .read(&source, None, &NoProgress, &mut |_| {})
+            .unwrap();
+        let (report, _, bad) = pipeline.finish();
+        assert!(report.document_errors() > 0);
+        assert_eq!(bad, ["mine.geojson"]);
+        assert!(
+            report
+                .problems()
+                .iter()
+                .any(|p| p.message.starts_with("mine.geojson")),
+            "{:?}",
+            report.problems()
+        );
+    }
+
+    #[test]
+    fn a_missing_file_or_an_unknown_format_is_an_error_naming_it() {
+        let source = Source {
+            path: PathBuf::from("/nonexistent/x.csv"),
+            name: "x.csv".into(),
+            format: Format::Csv,
+        };
+        let plan = plan(vec![source.clone()]);
+        let e = Pipeline::new(&plan)
+            .read(&source, None, &NoProgress, &mut |_| {})
+            .unwrap_err();
+        assert_eq!(e.to_string(), "opening x.csv");
+
+        let dir = tempfile::tempdir().unwrap();
+        let txt = dir.path().join("notes.txt");
+        std::fs::write(&txt, "just text\n").unwrap();
+        let e = detect(&txt, "notes.txt").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("notes.txt: unsupported format (.txt)"),
+            "{e}"
+        );
+    }
+}
