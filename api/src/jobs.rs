@@ -10,6 +10,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, State};
+use axum::http::header::CACHE_CONTROL;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
@@ -64,7 +66,13 @@ pub struct Progress {
     pub features_accepted: u64,
 }
 
-/// The jobs of this process.
+/// How long a finished job stays visible.
+const KEEP_FINISHED: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+/// Most finished jobs kept; the oldest go first.
+const MAX_FINISHED: usize = 10_000;
+
+/// The jobs of this process. Finished jobs are forgotten after a day, and
+/// beyond the newest 10 000, so the registry does not grow forever.
 #[derive(Debug, Default, Clone)]
 pub struct Jobs {
     jobs: Arc<Mutex<HashMap<Uuid, Job>>>,
@@ -72,7 +80,13 @@ pub struct Jobs {
 
 impl Jobs {
     /// Registers a queued job and returns its id.
-    pub fn start(&self, kind: &'static str, owner: OrgId, dataset: String, bytes_total: u64) -> Uuid {
+    pub fn start(
+        &self,
+        kind: &'static str,
+        owner: OrgId,
+        dataset: String,
+        bytes_total: u64,
+    ) -> Uuid {
         let id = Uuid::new_v4();
         let job = Job {
             id,
@@ -90,7 +104,9 @@ impl Jobs {
             message: None,
             version: None,
         };
-        self.lock().insert(id, job);
+        let mut jobs = self.lock();
+        prune(&mut jobs, Utc::now());
+        jobs.insert(id, job);
         id
     }
 
@@ -105,10 +121,18 @@ impl Jobs {
         }
     }
 
+    /// Marks job `id` as running.
+    pub fn running(&self, id: Uuid) {
+        self.update(id, |j| {
+            if j.state == JobState::Queued {
+                j.state = JobState::Running;
+            }
+        });
+    }
+
     /// Records that `bytes` more were read.
     pub fn read(&self, id: Uuid, bytes: u64) {
         self.update(id, |j| {
-            j.state = JobState::Running;
             let p = &mut j.progress;
             p.bytes_read += bytes;
             p.percent = if p.bytes_total == 0 {
@@ -119,18 +143,59 @@ impl Jobs {
         });
     }
 
-    /// Ends job `id` in `state`.
-    pub fn finish(&self, id: Uuid, state: JobState, report: Option<Value>, message: Option<String>) {
+    /// Records that `n` more features were accepted.
+    pub fn accepted(&self, id: Uuid, n: u64) {
+        self.update(id, |j| j.progress.features_accepted += n);
+    }
+
+    /// Ends job `id` as `end` says.
+    pub fn finish(&self, id: Uuid, end: JobEnd) {
         self.update(id, |j| {
-            j.state = state;
+            j.state = end.state;
             j.finished_at = Some(Utc::now());
-            j.report = report;
-            j.message = message;
+            if let Some(accepted) = end.features_accepted {
+                j.progress.features_accepted = accepted;
+            }
+            j.report = end.report;
+            j.message = end.message;
+            j.version = end.version;
         });
     }
 
+    /// Job `id` as it is now.
     pub fn get(&self, id: Uuid) -> Option<Job> {
         self.lock().get(&id).cloned()
+    }
+}
+
+/// How a job ended.
+#[derive(Debug, Clone)]
+pub struct JobEnd {
+    /// Succeeded, rejected or failed.
+    pub state: JobState,
+    /// The validation report, when everything was read.
+    pub report: Option<Value>,
+    /// What went wrong, or what was stored.
+    pub message: Option<String>,
+    /// The stored version.
+    pub version: Option<u32>,
+    /// The features the report accepted, when everything was read.
+    pub features_accepted: Option<u64>,
+}
+
+/// Forgets finished jobs older than [`KEEP_FINISHED`], and the oldest
+/// beyond [`MAX_FINISHED`].
+fn prune(jobs: &mut HashMap<Uuid, Job>, now: DateTime<Utc>) {
+    jobs.retain(|_, j| j.finished_at.is_none_or(|t| now - t < KEEP_FINISHED));
+    let mut finished: Vec<(DateTime<Utc>, Uuid)> = jobs
+        .values()
+        .filter_map(|j| Some((j.finished_at?, j.id)))
+        .collect();
+    if finished.len() > MAX_FINISHED {
+        finished.sort_unstable();
+        for (_, id) in &finished[..finished.len() - MAX_FINISHED] {
+            jobs.remove(id);
+        }
     }
 }
 
@@ -138,20 +203,80 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/jobs/{id}", get(show))
 }
 
-/// The job's owner (its organisation) or an admin; 404 for anyone else.
+/// The job's owner (its organisation) or an admin; 404 for anyone else,
+/// so job ids of others are not confirmed. Never cached: it changes.
 async fn show(
     State(state): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
-) -> Result<Json<Job>, ApiError> {
-    let org = p
-        .org()
-        .ok_or(ApiError::Unauthorized("jobs need a token"))?;
+) -> Result<Response, ApiError> {
+    let org = p.org().ok_or(ApiError::Unauthorized("jobs need a token"))?;
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
     let job = state.jobs.get(id).ok_or(ApiError::NotFound)?;
     if org.role == Role::Admin || org.id == job.owner_id {
-        Ok(Json(job))
+        Ok(([(CACHE_CONTROL, "no-store")], Json(job)).into_response())
     } else {
         Err(ApiError::NotFound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finished(jobs: &Jobs, at: DateTime<Utc>) -> Uuid {
+        let id = jobs.start("test", OrgId::new("OWN").unwrap(), "network".into(), 10);
+        jobs.update(id, |j| {
+            j.state = JobState::Succeeded;
+            j.finished_at = Some(at);
+        });
+        id
+    }
+
+    #[test]
+    fn progress_counts_bytes_and_features() {
+        let jobs = Jobs::default();
+        let id = jobs.start("test", OrgId::new("OWN").unwrap(), "network".into(), 400);
+        assert_eq!(jobs.get(id).unwrap().state, JobState::Queued);
+        jobs.running(id);
+        jobs.read(id, 100);
+        jobs.read(id, 200);
+        jobs.accepted(id, 7);
+        let j = jobs.get(id).unwrap();
+        assert_eq!(j.state, JobState::Running);
+        assert_eq!(j.progress.bytes_read, 300);
+        assert_eq!(j.progress.percent, 75.0);
+        assert_eq!(j.progress.features_accepted, 7);
+        jobs.finish(
+            id,
+            JobEnd {
+                state: JobState::Succeeded,
+                report: None,
+                message: None,
+                version: Some(3),
+                features_accepted: Some(9),
+            },
+        );
+        let j = jobs.get(id).unwrap();
+        assert_eq!(
+            (j.state, j.version, j.progress.features_accepted),
+            (JobState::Succeeded, Some(3), 9)
+        );
+        assert!(j.finished_at.is_some());
+    }
+
+    #[test]
+    fn old_finished_jobs_are_forgotten_running_ones_kept() {
+        let jobs = Jobs::default();
+        let old = finished(&jobs, Utc::now() - chrono::TimeDelta::hours(25));
+        let recent = finished(&jobs, Utc::now() - chrono::TimeDelta::hours(1));
+        let running = jobs.start("test", OrgId::new("OWN").unwrap(), "network".into(), 1);
+        jobs.update(running, |j| j.created_at -= chrono::TimeDelta::days(3));
+        // The next start prunes.
+        let new = jobs.start("test", OrgId::new("OWN").unwrap(), "network".into(), 1);
+        assert!(jobs.get(old).is_none());
+        for id in [recent, running, new] {
+            assert!(jobs.get(id).is_some());
+        }
     }
 }

@@ -36,6 +36,19 @@ impl Default for Limits {
     }
 }
 
+/// `router`'s routes (and fallback) cut off after the request timeout
+/// with 408; [`apply`] adds everything else.
+pub(crate) fn with_timeout<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    limits: &Limits,
+) -> Router<S> {
+    router.layer(TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        limits.request_timeout,
+    ))
+}
+
+/// Every layer but the timeout, around all routes.
 pub(crate) fn apply(router: Router, limits: &Limits) -> Router {
     let origins: Vec<HeaderValue> = limits
         .cors_origins
@@ -64,10 +77,6 @@ pub(crate) fn apply(router: Router, limits: &Limits) -> Router {
         .layer(security(header::REFERRER_POLICY, "no-referrer"))
         .layer(DefaultBodyLimit::max(limits.body_bytes))
         .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            limits.request_timeout,
-        ))
         .layer(tower::limit::ConcurrencyLimitLayer::new(limits.concurrency))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

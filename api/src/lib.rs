@@ -12,9 +12,11 @@ mod features;
 pub mod geojson;
 mod health;
 pub mod interest;
+pub mod jobs;
 mod layers;
 pub mod oidc;
 pub mod policy;
+pub mod upload;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -25,8 +27,10 @@ use forsyning_store::Store;
 
 pub use auth::{Credential, Principal, RateLimiter};
 pub use error::ApiError;
+pub use jobs::{Job, JobState, Jobs};
 pub use layers::Limits;
 pub use oidc::{Jwks, OidcConfig};
+pub use upload::UploadSettings;
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
@@ -43,6 +47,10 @@ pub struct AppState {
     pub coordination_m: f64,
     /// Single sign-on: OIDC JWTs are accepted when set.
     pub oidc: Option<Arc<OidcConfig>>,
+    /// The long jobs (uploads) of this process.
+    pub jobs: Jobs,
+    /// Size limit and directory of dataset uploads.
+    pub uploads: Arc<UploadSettings>,
 }
 
 impl AppState {
@@ -56,7 +64,15 @@ impl AppState {
             webhook_key: None,
             coordination_m: 50.0,
             oidc: None,
+            jobs: Jobs::default(),
+            uploads: Arc::new(UploadSettings::default()),
         }
+    }
+
+    /// This state with uploads as `settings` say.
+    pub fn with_uploads(mut self, settings: UploadSettings) -> Self {
+        self.uploads = Arc::new(settings);
+        self
     }
 
     /// This state with webhooks signed by `key`.
@@ -83,15 +99,20 @@ pub fn default_dig_limits() -> DigLimits {
     DigLimits::klic(forsyning_geo::denmark_service_area())
 }
 
-/// The application: every route with its middleware.
+/// The application: every route with its middleware. Uploads are outside
+/// the whole-request timeout (they take as long as the client sends) and
+/// have their own body limit.
 pub fn router(state: AppState, limits: &Limits) -> Router {
-    let routes = Router::new()
+    let timed = Router::new()
         .merge(health::routes())
         .merge(features::routes())
         .merge(dig::routes())
         .merge(interest::routes())
         .merge(webhooks::routes())
-        .fallback(|| async { ApiError::NotFound })
+        .merge(jobs::routes())
+        .fallback(|| async { ApiError::NotFound });
+    let routes = layers::with_timeout(timed, limits)
+        .merge(upload::routes(&state.uploads))
         .with_state(state);
     layers::apply(routes, limits)
 }

@@ -197,6 +197,14 @@ async fn matrix(w: World) {
                 unauth, nf, forbid, forbid, forbid, forbid, nf, unauth, unauth,
             ],
         ),
+        (
+            format!("/api/v1/jobs/{}", Uuid::new_v4()),
+            [unauth, nf, nf, nf, nf, nf, nf, unauth, unauth],
+        ),
+        (
+            "/api/v1/jobs/not-a-uuid".into(),
+            [unauth, nf, nf, nf, nf, nf, nf, unauth, unauth],
+        ),
         ("/api/v1/no-such-route".into(), [nf; 9]),
     ];
     for (uri, expected) in &routes {
@@ -300,6 +308,7 @@ async fn matrix(w: World) {
             }
         }
     }
+    upload_row(&w, &callers).await;
     // Every disclosure, and nothing else, is in the audit log, chained.
     let (log, head) = w.store.audit_log().await.unwrap();
     assert_eq!(log.len(), disclosures);
@@ -316,6 +325,49 @@ async fn matrix(w: World) {
         .inspect(|e| assert_eq!(e.record.dig_request_id, Some(dig_id)))
         .count();
     assert_eq!(reports, 4, "the POST and three GETs with features");
+}
+
+/// `POST /api/v1/owners/OWN-A/datasets` with a multipart body without a
+/// file: those who may upload get to the body check (400), nobody starts a
+/// job, and owner A's dataset stays as it was.
+async fn upload_row(w: &World, callers: &[(&str, Option<String>)]) {
+    use StatusCode as S;
+    let (unauth, forbid, bad) = (S::UNAUTHORIZED, S::FORBIDDEN, S::BAD_REQUEST);
+    let want = [
+        unauth, bad, forbid, forbid, forbid, forbid, bad, unauth, unauth,
+    ];
+    let uri = "/api/v1/owners/OWN-A/datasets";
+    let boundary = "matrix-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"dataset\"\r\n\r\nnetwork\r\n--{boundary}--\r\n"
+    );
+    for ((caller, auth), want) in callers.iter().zip(want) {
+        let mut req = Request::post(uri).header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        if let Some(h) = auth {
+            req = req.header("authorization", h);
+        }
+        let res = w
+            .app
+            .clone()
+            .oneshot(req.body(Body::from(body.clone())).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(
+            status,
+            want,
+            "{caller} POST {uri}: {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        let err: Value = serde_json::from_slice(&bytes).unwrap();
+        assert!(err["error"].is_string() && err["message"].is_string());
+    }
+    let versions = w.store.dataset_versions(w.a_dataset).await.unwrap();
+    assert_eq!(versions.len(), 1, "no upload reached the store");
 }
 
 /// The features of contractor A's request that `caller` gets in a package.

@@ -12,6 +12,9 @@
 //! - [`ler2`], [`imkl`], [`inspire`]: LER 2 GML, IMKL (KLIC) and INSPIRE
 //!   Utility Networks.
 //!
+//! - [`pipeline`]: format detection and reading an upload's files into
+//!   normalised features and a report, for the CLI and the API.
+//!
 //! Readers take any [`std::io::Read`]; they never open files themselves,
 //! except the GDAL reader, which opens the path its caller gives it.
 //! Geometries are returned in the source CRS, which the reader reports;
@@ -26,6 +29,7 @@ pub mod inspire;
 pub mod ler2;
 pub mod mapping;
 mod normalise;
+pub mod pipeline;
 pub mod problem;
 mod validate;
 mod wkx;
@@ -41,5 +45,9 @@ pub use inspire::{InspireLimits, InspireReader, InspireSummary};
 pub use ler2::{Ler2Feature, Ler2Limits, Ler2Reader, Ler2Summary};
 pub use mapping::{Mapping, MappingError};
 pub use normalise::Normaliser;
+pub use pipeline::{
+    default_service_area, detect, Format, NoProgress, Pipeline, PipelineError, Plan, Progress,
+    Source,
+};
 pub use problem::{Counts, FeatureOutcome, Problem, Report, Rule, Severity};
 pub use validate::validate_geometry;

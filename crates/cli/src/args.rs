@@ -159,6 +159,11 @@ pub struct ServeArgs {
     #[arg(long, env = "FORSYNING_RATE_BURST", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_burst: u32,
+    /// Largest dataset upload over the API (all files of one upload
+    /// together), MiB.
+    #[arg(long, env = "FORSYNING_MAX_UPLOAD_MIB", default_value_t = 512,
+          value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub max_upload_mib: u64,
     #[command(flatten)]
     pub oidc: OidcArgs,
 }

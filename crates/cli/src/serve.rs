@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use forsyning_api::webhooks::{Dispatcher, RetryPolicy, WebhookKey};
-use forsyning_api::{router, AppState, Jwks, Limits, OidcConfig, RateLimiter};
+use forsyning_api::{router, AppState, Jwks, Limits, OidcConfig, RateLimiter, UploadSettings};
 use forsyning_store::Store;
 
 use crate::args::{OidcArgs, ServeArgs};
@@ -17,10 +17,15 @@ pub async fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> 
         cors_origins: args.cors_origins.clone(),
         ..Limits::default()
     };
-    let mut state = AppState::new(store.clone()).with_rate(RateLimiter::new(
-        f64::from(args.rate_limit),
-        f64::from(args.rate_burst),
-    ));
+    let mut state = AppState::new(store.clone())
+        .with_rate(RateLimiter::new(
+            f64::from(args.rate_limit),
+            f64::from(args.rate_burst),
+        ))
+        .with_uploads(UploadSettings {
+            max_bytes: args.max_upload_mib << 20,
+            dir: Some(std::env::temp_dir()),
+        });
     let mut sso = None;
     if let Some(oidc) = oidc_config(&args.oidc)? {
         sso = Some(format!(
@@ -62,6 +67,11 @@ pub async fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> 
             args.rate_limit, args.rate_burst
         );
     }
+    println!(
+        "  uploads: at most {} MiB each, staged in {}",
+        args.max_upload_mib,
+        std::env::temp_dir().display()
+    );
     println!("  curl http://{addr}/healthz");
     println!("  curl http://{addr}/readyz");
     println!("  curl http://{addr}/api/v1/status");
