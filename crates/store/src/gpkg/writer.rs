@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use forsyning_model::{DatasetId, NetworkFeature, OrgId};
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::rtree_load::RtreeLoad;
 use super::{open_connection, rows, schema, GpkgStore};
 use crate::codec::{format_time, now_millis, FEATURE_COLUMNS};
 use crate::memindex::DatasetIndex;
@@ -29,7 +30,13 @@ pub(crate) struct GpkgWriter<'a> {
     features: Vec<NetworkFeature>,
     /// Features written so far.
     count: u64,
+    /// The R-tree boxes of the rows written, inserted at commit (the insert
+    /// trigger is dropped for the transaction).
+    rtree: RtreeLoad,
 }
+
+/// The feature table a writer fills.
+const TABLE: &str = "network_features";
 
 impl<'a> GpkgWriter<'a> {
     pub(crate) async fn begin(
@@ -49,6 +56,14 @@ impl<'a> GpkgWriter<'a> {
                 .map_err(StoreError::sqlite(&path))?;
             conn.execute_batch("BEGIN IMMEDIATE")
                 .map_err(StoreError::sqlite(&path))?;
+            // The new rows' R-tree entries are added in bulk at commit (see
+            // `rtree_load`); the trigger comes back in the same transaction,
+            // so no other connection ever sees the table without it.
+            conn.execute_batch(&format!(
+                "DROP TRIGGER {}",
+                schema::rtree_insert_trigger_name(TABLE)
+            ))
+            .map_err(StoreError::sqlite(&path))?;
             let previous: Option<u32> = conn
                 .query_row(
                     "SELECT current_version FROM datasets WHERE dataset_id = ?1",
@@ -76,6 +91,7 @@ impl<'a> GpkgWriter<'a> {
             now,
             features: Vec::new(),
             count: 0,
+            rtree: RtreeLoad::default(),
         })
     }
 
@@ -113,7 +129,8 @@ impl DatasetWriter for GpkgWriter<'_> {
             f.valid_from = self.now;
             f.valid_to = None;
         }
-        let features = self
+        let mut rtree = std::mem::take(&mut self.rtree);
+        let (features, rtree) = self
             .with_conn(move |conn| {
                 let path = conn.path().unwrap_or("").to_owned();
                 let sqlite = |e| StoreError::Sqlite {
@@ -121,14 +138,18 @@ impl DatasetWriter for GpkgWriter<'_> {
                     source: e,
                 };
                 let mut stmt = conn
-                    .prepare_cached(&rows::insert_sql("network_features"))
+                    .prepare_cached(&rows::insert_sql(TABLE))
                     .map_err(sqlite)?;
                 for f in &features {
-                    rows::insert_feature(&mut stmt, f)?;
+                    // Empty geometries stay out of the R-tree, as the trigger's WHEN says.
+                    if let Some(envelope) = rows::insert_feature(&mut stmt, f)? {
+                        rtree.push(conn.last_insert_rowid(), envelope)?;
+                    }
                 }
-                Ok(features)
+                Ok((features, rtree))
             })
             .await?;
+        self.rtree = rtree;
         self.count += features.len() as u64;
         if self.store.inner.indexed {
             self.features.extend(features);
@@ -144,12 +165,18 @@ impl DatasetWriter for GpkgWriter<'_> {
         );
         let (version, now) = (self.version, format_time(self.now));
         let count = self.count;
+        let rtree = std::mem::take(&mut self.rtree);
         self.with_conn(move |conn| {
             let path = conn.path().unwrap_or("").to_owned();
             let sqlite = |e| StoreError::Sqlite {
                 path: path.clone().into(),
                 source: e,
             };
+            rtree
+                .fill(conn, &schema::rtree_table(TABLE))
+                .map_err(sqlite)?;
+            conn.execute_batch(&schema::rtree_insert_trigger(TABLE))
+                .map_err(sqlite)?;
             conn.execute(
                 "INSERT INTO dataset_versions (dataset_id, version, feature_count, valid_from)
                  VALUES (?1, ?2, ?3, ?4)",
@@ -163,7 +190,7 @@ impl DatasetWriter for GpkgWriter<'_> {
                 params![dataset, owner, name, version],
             )
             .map_err(sqlite)?;
-            schema::touch_contents(conn, "network_features", &now).map_err(sqlite)?;
+            schema::touch_contents(conn, TABLE, &now).map_err(sqlite)?;
             conn.execute_batch("COMMIT").map_err(sqlite)
         })
         .await?;
