@@ -19,6 +19,8 @@ use crate::StoreError;
 #[derive(Debug, Default)]
 pub(crate) struct RtreeLoad {
     entries: Vec<Entry>,
+    /// Ids of rows deleted without their trigger, whose boxes must go.
+    retired: Vec<i64>,
 }
 
 /// 24 bytes per row: the row id and its box in the R-tree's 32-bit floats.
@@ -51,23 +53,39 @@ impl RtreeLoad {
         Ok(())
     }
 
-    /// Adds every recorded box to `rtree` (a `gpkg_rtree_index` table).
+    /// Records that rows `fids` were deleted from the table while the delete
+    /// trigger was off: [`fill`](Self::fill) takes their boxes out.
+    pub(crate) fn retire(&mut self, fids: impl IntoIterator<Item = i64>) {
+        self.retired.extend(fids);
+    }
+
+    /// Brings `rtree` (a `gpkg_rtree_index` table) up to date: takes out the
+    /// retired rows' boxes and adds every recorded one.
     ///
-    /// When the new boxes are not far outnumbered by those already in the
-    /// tree, the tree is rebuilt whole from both, packed bottom-up in Hilbert
-    /// order straight into its shadow tables (`_node`, `_rowid`, `_parent`,
-    /// in the format of SQLite's `rtree.c`); otherwise the boxes are inserted
-    /// one by one through the virtual table, in Hilbert order.
+    /// When the boxes that stay are not far more than the new ones, the tree
+    /// is rebuilt whole, packed bottom-up in Hilbert order straight into its
+    /// shadow tables (`_node`, `_rowid`, `_parent`, in the format of SQLite's
+    /// `rtree.c`); otherwise the retired boxes are deleted and the new ones
+    /// inserted one by one through the virtual table, in Hilbert order.
     pub(crate) fn fill(mut self, conn: &Connection, rtree: &str) -> rusqlite::Result<()> {
-        if self.entries.is_empty() {
+        if self.entries.is_empty() && self.retired.is_empty() {
             return Ok(());
         }
-        let existing: i64 = conn.query_row(
+        self.retired.sort_unstable();
+        self.retired.dedup();
+        let in_tree: i64 = conn.query_row(
             &format!("SELECT count(*) FROM \"{rtree}_rowid\""),
             [],
             |r| r.get(0),
         )?;
-        if existing as usize > REBUILD_RATIO * self.entries.len() {
+        let staying = usize::try_from(in_tree)
+            .unwrap_or(0)
+            .saturating_sub(self.retired.len());
+        if staying > REBUILD_RATIO * self.entries.len() {
+            let mut delete = conn.prepare(&format!("DELETE FROM \"{rtree}\" WHERE id = ?1"))?;
+            for fid in &self.retired {
+                delete.execute(params![fid])?;
+            }
             let order = self.hilbert_order();
             let mut stmt = conn.prepare(&format!(
                 "INSERT INTO \"{rtree}\" VALUES (?1, ?2, ?3, ?4, ?5)"
@@ -79,25 +97,29 @@ impl RtreeLoad {
             }
             return Ok(());
         }
-        // The boxes already in the tree, exactly (they are 32-bit floats),
-        // in row id order, before the new rows (whose ids are all greater).
-        let mut old = Vec::with_capacity(existing as usize);
+        // The boxes staying in the tree, exactly (they are 32-bit floats).
+        let mut old = Vec::with_capacity(staying);
         {
             let mut stmt = conn.prepare(&format!(
-                "SELECT id, minx, maxx, miny, maxy FROM \"{rtree}\" ORDER BY id"
+                "SELECT id, minx, maxx, miny, maxy FROM \"{rtree}\""
             ))?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
+                let fid: i64 = r.get(0)?;
+                if self.retired.binary_search(&fid).is_ok() {
+                    continue;
+                }
                 let b = |i: usize| r.get::<_, f64>(i).map(|v| v as f32);
                 old.push(Entry {
-                    fid: r.get(0)?,
+                    fid,
                     bounds: [b(1)?, b(2)?, b(3)?, b(4)?],
                 });
             }
         }
         old.append(&mut self.entries);
         self.entries = old;
-        self.entries.sort_by_key(|e| e.fid);
+        // In row id order, so that `_rowid` is written from start to end.
+        self.entries.sort_unstable_by_key(|e| e.fid);
         self.build_packed(conn, rtree)
     }
 
@@ -604,5 +626,51 @@ mod tests {
             .unwrap();
         assert!(node_count > 64, "{node_count} nodes");
         assert_eq!(root_before.len(), 4 + CELL * MAX_CELLS);
+    }
+
+    /// Rows deleted while the delete trigger was off lose their boxes, on the
+    /// rebuild path (few rows stay) and on the one-by-one path (many stay).
+    #[test]
+    fn retired_rows_leave_the_tree_on_both_paths() {
+        for (old, retired, new) in [(3000i64, 2500i64, 2000i64), (3000, 100, 50), (500, 500, 0)] {
+            let conn = conn_with_rtree();
+            let mut rng = ChaCha8Rng::seed_from_u64(old as u64 + new as u64);
+            let mut insert = conn
+                .prepare(&format!("INSERT INTO {R} VALUES (?1, ?2, ?3, ?4, ?5)"))
+                .unwrap();
+            for id in 1..=old {
+                let b = random_box(&mut rng);
+                insert.execute(params![id, b[0], b[1], b[2], b[3]]).unwrap();
+            }
+            // Retire every id up to `retired` that is odd or below 10: a scattered set.
+            let gone: Vec<i64> = (1..=retired).filter(|i| i % 2 == 1 || *i < 10).collect();
+            let mut expected: Vec<_> = stored(&conn)
+                .into_iter()
+                .filter(|(id, _)| !gone.contains(id))
+                .collect();
+            let mut load = RtreeLoad::default();
+            load.retire(gone.iter().copied());
+            for id in old + 1..=old + new {
+                let b = random_box(&mut rng);
+                load.push(id, b).unwrap();
+                expected.push((
+                    id,
+                    [
+                        round_down(b[0]),
+                        round_up(b[1]),
+                        round_down(b[2]),
+                        round_up(b[3]),
+                    ],
+                ));
+            }
+            load.fill(&conn, R).unwrap();
+            check(&conn);
+            assert_eq!(
+                stored(&conn),
+                expected,
+                "{old} old, {retired} retired, {new} new"
+            );
+            queries_match(&conn, &expected, 8);
+        }
     }
 }

@@ -257,10 +257,28 @@ pub(crate) fn rtree_insert_trigger(t: &str) -> String {
     )
 }
 
+/// The name of the trigger that removes a deleted row from the R-tree of `<table>.geom`.
+pub(crate) fn rtree_delete_trigger_name(t: &str) -> String {
+    format!("{}_delete", rtree_table(t))
+}
+
+/// `CREATE TRIGGER` of the delete trigger of `gpkg_rtree_index` on `<table>.geom`.
+pub(crate) fn rtree_delete_trigger(t: &str) -> String {
+    let r = rtree_table(t);
+    format!(
+        "CREATE TRIGGER {r}_delete AFTER DELETE ON {t}
+           WHEN old.geom NOT NULL
+         BEGIN
+           DELETE FROM {r} WHERE id = OLD.fid;
+         END;"
+    )
+}
+
 /// The `gpkg_rtree_index` extension on `<table>.geom` (GeoPackage 1.3, annex F.3).
 fn rtree(conn: &Connection, t: &str) -> rusqlite::Result<()> {
     let r = rtree_table(t);
     let insert_trigger = rtree_insert_trigger(t);
+    let delete_trigger = rtree_delete_trigger(t);
     conn.execute_batch(&format!(
         "INSERT INTO gpkg_extensions VALUES ('{t}', 'geom', 'gpkg_rtree_index',
             'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
@@ -289,11 +307,7 @@ fn rtree(conn: &Connection, t: &str) -> rusqlite::Result<()> {
          BEGIN
            DELETE FROM {r} WHERE id IN (OLD.fid, NEW.fid);
          END;
-         CREATE TRIGGER {r}_delete AFTER DELETE ON {t}
-           WHEN old.geom NOT NULL
-         BEGIN
-           DELETE FROM {r} WHERE id = OLD.fid;
-         END;"
+         {delete_trigger}"
     ))
 }
 

@@ -48,22 +48,24 @@ impl<'a> GpkgWriter<'a> {
         let dataset_id = DatasetId::for_owner(&owner, &name);
         let path = store.inner.path.clone();
         let now = now_millis();
-        let (conn, previous) = tokio::task::spawn_blocking(move || {
+        let (conn, previous, rtree) = tokio::task::spawn_blocking(move || {
             let conn = open_connection(&path)?;
-            // A bigger page cache keeps the R-tree's pages in memory while a
-            // large version is written (64 MiB; the default is 2 MiB).
+            // A bigger page cache keeps the pages being filled in memory while
+            // a large version is written (64 MiB; the default is 2 MiB).
             conn.pragma_update(None, "cache_size", -65_536)
                 .map_err(StoreError::sqlite(&path))?;
             conn.execute_batch("BEGIN IMMEDIATE")
                 .map_err(StoreError::sqlite(&path))?;
-            // The new rows' R-tree entries are added in bulk at commit (see
-            // `rtree_load`); the trigger comes back in the same transaction,
-            // so no other connection ever sees the table without it.
+            // The R-tree follows the rows' inserts and deletes in bulk at
+            // commit (see `rtree_load`); the triggers come back in the same
+            // transaction, so no other connection ever sees the table without.
             conn.execute_batch(&format!(
-                "DROP TRIGGER {}",
-                schema::rtree_insert_trigger_name(TABLE)
+                "DROP TRIGGER {}; DROP TRIGGER {};",
+                schema::rtree_insert_trigger_name(TABLE),
+                schema::rtree_delete_trigger_name(TABLE)
             ))
             .map_err(StoreError::sqlite(&path))?;
+            let mut rtree = RtreeLoad::default();
             let previous: Option<u32> = conn
                 .query_row(
                     "SELECT current_version FROM datasets WHERE dataset_id = ?1",
@@ -73,10 +75,16 @@ impl<'a> GpkgWriter<'a> {
                 .optional()
                 .map_err(StoreError::sqlite(&path))?;
             if let Some(prev) = previous {
-                retire(&conn, &dataset_id.to_string(), prev, &format_time(now))
-                    .map_err(StoreError::sqlite(&path))?;
+                retire(
+                    &conn,
+                    &mut rtree,
+                    &dataset_id.to_string(),
+                    prev,
+                    &format_time(now),
+                )
+                .map_err(StoreError::sqlite(&path))?;
             }
-            Ok::<_, StoreError>((conn, previous))
+            Ok::<_, StoreError>((conn, previous, rtree))
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))??;
@@ -91,7 +99,7 @@ impl<'a> GpkgWriter<'a> {
             now,
             features: Vec::new(),
             count: 0,
-            rtree: RtreeLoad::default(),
+            rtree,
         })
     }
 
@@ -177,6 +185,8 @@ impl DatasetWriter for GpkgWriter<'_> {
                 .map_err(sqlite)?;
             conn.execute_batch(&schema::rtree_insert_trigger(TABLE))
                 .map_err(sqlite)?;
+            conn.execute_batch(&schema::rtree_delete_trigger(TABLE))
+                .map_err(sqlite)?;
             conn.execute(
                 "INSERT INTO dataset_versions (dataset_id, version, feature_count, valid_from)
                  VALUES (?1, ?2, ?3, ?4)",
@@ -223,9 +233,16 @@ impl DatasetWriter for GpkgWriter<'_> {
 }
 
 /// Moves version `prev` of a dataset from the current table to the history
-/// table, inside the caller's transaction. Done before the new version is
-/// written so that feature ids may repeat across versions.
-fn retire(conn: &Connection, dataset: &str, prev: u32, now: &str) -> rusqlite::Result<()> {
+/// table, inside the caller's transaction, with the R-tree's delete trigger
+/// off: the rows' boxes go at commit, through `rtree`. Done before the new
+/// version is written so that feature ids may repeat across versions.
+fn retire(
+    conn: &Connection,
+    rtree: &mut RtreeLoad,
+    dataset: &str,
+    prev: u32,
+    now: &str,
+) -> rusqlite::Result<()> {
     let cols = format!("{}, valid_to, geom", FEATURE_COLUMNS.join(", "));
     let copied = format!("{}, ?3, geom", FEATURE_COLUMNS.join(", "));
     conn.execute(
@@ -235,6 +252,13 @@ fn retire(conn: &Connection, dataset: &str, prev: u32, now: &str) -> rusqlite::R
         ),
         params![dataset, prev, now],
     )?;
+    let mut fids = conn.prepare(
+        "SELECT fid FROM network_features WHERE dataset_id = ?1 AND version = ?2 AND geom NOT NULL",
+    )?;
+    rtree.retire(
+        fids.query_map(params![dataset, prev], |r| r.get::<_, i64>(0))?
+            .collect::<Result<Vec<_>, _>>()?,
+    );
     conn.execute(
         "DELETE FROM network_features WHERE dataset_id = ?1 AND version = ?2",
         params![dataset, prev],
