@@ -35,7 +35,10 @@ measure() { # name, command...
 
 measure forsyning "$bin" --store "gpkg:$work/f.gpkg" ingest network --owner BENCH "$work/town.geojson"
 measure ogr2ogr ogr2ogr -f GPKG "$work/o.gpkg" "$work/town.geojson"
-measure ler2-gml "$bin" --store "gpkg:$work/g.gpkg" ingest network --owner BENCH "$work/town.gml"
+# --lenient: LER 2 requires a depth on lines established after 2023-07-01
+# whose heights are unknown, and the generator leaves a few (about 5 in
+# 100,000) without; they are reported and left out, the rest is stored.
+measure ler2-gml "$bin" --store "gpkg:$work/g.gpkg" ingest network --lenient --owner BENCH "$work/town.gml"
 measure replace "$bin" --store "gpkg:$work/f.gpkg" ingest network --owner BENCH "$work/town.geojson"
 
 read -r fs fk < "$work/forsyning.res"
