@@ -123,7 +123,7 @@ pub(crate) fn record_outcome(record: Record, mapping: &Mapping) -> FeatureOutcom
         }
         p.problems.extend(crate::validate_geometry(&geometry));
         feature = Some(NetworkFeature {
-            id: Uuid::new_v4(),
+            id: Uuid::now_v7(),
             owner_id: OrgId::new("unassigned").expect("a valid organisation id"),
             dataset_id: DatasetId(Uuid::nil()),
             version: 0,

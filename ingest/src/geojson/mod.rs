@@ -19,7 +19,8 @@
 //!
 //! Candidates carry placeholders that the caller overwrites: owner
 //! `unassigned`, dataset `00000000-0000-0000-0000-000000000000`, version 0,
-//! `valid_from` 1970-01-01T00:00:00Z; a random `id`; `source_format` GeoJSON.
+//! `valid_from` 1970-01-01T00:00:00Z; a new `id` (a UUID version 7:
+//! time-ordered, so that a store's index of ids grows at its end); `source_format` GeoJSON.
 //!
 //! ```
 //! use forsyning_ingest::{GeoJsonReader, Report};

@@ -189,7 +189,7 @@ pub(crate) fn map(mut raw: RawFeature, container: Option<Rc<Container>>, ctx: Ma
     };
     let feature = match (theme, geometry) {
         (Some(theme), Some(geometry)) => Some(NetworkFeature {
-            id: Uuid::new_v4(),
+            id: Uuid::now_v7(),
             owner_id: OrgId::new("unassigned").expect("a valid organisation id"),
             dataset_id: DatasetId(Uuid::nil()),
             version: 0,

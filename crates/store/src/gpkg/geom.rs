@@ -15,20 +15,31 @@ const FLAGS_LE_EMPTY: u8 = 0b0001_0001;
 
 /// Encodes `geometry` with an XY envelope in the header.
 pub(crate) fn encode(geometry: &Geometry<f64>, srs_id: i32) -> Result<Vec<u8>, StoreError> {
-    Ok(with_header(geometry, &encode_wkb(geometry)?, srs_id))
+    Ok(with_envelope(
+        envelope_of(geometry),
+        &encode_wkb(geometry)?,
+        srs_id,
+    ))
 }
 
-/// The blob of `geometry` whose ISO WKB is `wkb` (already encoded).
-pub(crate) fn with_header(geometry: &Geometry<f64>, wkb: &[u8], srs_id: i32) -> Vec<u8> {
-    let rect = geometry.bounding_rect();
+/// `[minx, maxx, miny, maxy]` of `geometry`, `None` when it is empty: the
+/// envelope the blob's header carries.
+pub(crate) fn envelope_of(geometry: &Geometry<f64>) -> Option<[f64; 4]> {
+    geometry
+        .bounding_rect()
+        .map(|r| [r.min().x, r.max().x, r.min().y, r.max().y])
+}
+
+/// The blob of ISO WKB `wkb` whose XY envelope is `envelope` (`None`: empty).
+pub(crate) fn with_envelope(envelope: Option<[f64; 4]>, wkb: &[u8], srs_id: i32) -> Vec<u8> {
     let mut out = Vec::with_capacity(8 + 32 + wkb.len());
     out.extend_from_slice(MAGIC);
     out.push(0); // version 1.0
-    match rect {
-        Some(r) => {
+    match envelope {
+        Some(env) => {
             out.push(FLAGS_LE_XY_ENVELOPE);
             out.extend_from_slice(&srs_id.to_le_bytes());
-            for v in [r.min().x, r.max().x, r.min().y, r.max().y] {
+            for v in env {
                 out.extend_from_slice(&v.to_le_bytes());
             }
         }

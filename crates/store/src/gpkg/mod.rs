@@ -7,6 +7,7 @@ mod geom;
 mod ops;
 mod outbox;
 mod rows;
+mod rtree_load;
 mod schema;
 mod writer;
 

@@ -22,12 +22,16 @@ pub(crate) fn insert_sql(table: &str) -> String {
     format!("INSERT INTO {table} ({cols}) VALUES ({})", marks.join(", "))
 }
 
+/// Inserts `f` with `stmt` (prepared from [`insert_sql`]) and returns the
+/// envelope `[minx, maxx, miny, maxy]` written in its geometry's header
+/// (`None` for an empty geometry).
 pub(crate) fn insert_feature(
     stmt: &mut Statement<'_>,
     f: &NetworkFeature,
-) -> Result<(), StoreError> {
+) -> Result<Option<[f64; 4]>, StoreError> {
     let r = FeatureRow::from_feature(f)?;
-    let blob = geom::with_header(&f.geometry, &r.wkb, STORE_SRID);
+    let envelope = geom::envelope_of(&f.geometry);
+    let blob = geom::with_envelope(envelope, &r.wkb, STORE_SRID);
     stmt.execute(params![
         r.id.to_string(),
         r.owner_id,
@@ -59,7 +63,7 @@ pub(crate) fn insert_feature(
         feature: f.source_id.clone(),
         reason: e.to_string(),
     })?;
-    Ok(())
+    Ok(envelope)
 }
 
 fn uuid_col(row: &Row<'_>, i: usize, table: &'static str) -> Result<Uuid, StoreError> {

@@ -233,19 +233,57 @@ fn feature_table(
     Ok(())
 }
 
-/// The `gpkg_rtree_index` extension on `<table>.geom` (GeoPackage 1.3, annex F.3).
-fn rtree(conn: &Connection, t: &str) -> rusqlite::Result<()> {
-    let r = format!("rtree_{t}_geom");
-    conn.execute_batch(&format!(
-        "INSERT INTO gpkg_extensions VALUES ('{t}', 'geom', 'gpkg_rtree_index',
-            'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
-         CREATE VIRTUAL TABLE {r} USING rtree(id, minx, maxx, miny, maxy);
-         CREATE TRIGGER {r}_insert AFTER INSERT ON {t}
+/// The R-tree table of `<table>.geom`.
+pub(crate) fn rtree_table(t: &str) -> String {
+    format!("rtree_{t}_geom")
+}
+
+/// The name of the trigger that adds an inserted row to the R-tree of `<table>.geom`.
+pub(crate) fn rtree_insert_trigger_name(t: &str) -> String {
+    format!("{}_insert", rtree_table(t))
+}
+
+/// `CREATE TRIGGER` of the insert trigger of `gpkg_rtree_index` on `<table>.geom`,
+/// exactly as GeoPackage 1.3 annex F.3 writes it.
+pub(crate) fn rtree_insert_trigger(t: &str) -> String {
+    let r = rtree_table(t);
+    format!(
+        "CREATE TRIGGER {r}_insert AFTER INSERT ON {t}
            WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom))
          BEGIN
            INSERT OR REPLACE INTO {r} VALUES (NEW.fid,
              ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
-         END;
+         END;"
+    )
+}
+
+/// The name of the trigger that removes a deleted row from the R-tree of `<table>.geom`.
+pub(crate) fn rtree_delete_trigger_name(t: &str) -> String {
+    format!("{}_delete", rtree_table(t))
+}
+
+/// `CREATE TRIGGER` of the delete trigger of `gpkg_rtree_index` on `<table>.geom`.
+pub(crate) fn rtree_delete_trigger(t: &str) -> String {
+    let r = rtree_table(t);
+    format!(
+        "CREATE TRIGGER {r}_delete AFTER DELETE ON {t}
+           WHEN old.geom NOT NULL
+         BEGIN
+           DELETE FROM {r} WHERE id = OLD.fid;
+         END;"
+    )
+}
+
+/// The `gpkg_rtree_index` extension on `<table>.geom` (GeoPackage 1.3, annex F.3).
+fn rtree(conn: &Connection, t: &str) -> rusqlite::Result<()> {
+    let r = rtree_table(t);
+    let insert_trigger = rtree_insert_trigger(t);
+    let delete_trigger = rtree_delete_trigger(t);
+    conn.execute_batch(&format!(
+        "INSERT INTO gpkg_extensions VALUES ('{t}', 'geom', 'gpkg_rtree_index',
+            'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
+         CREATE VIRTUAL TABLE {r} USING rtree(id, minx, maxx, miny, maxy);
+         {insert_trigger}
          CREATE TRIGGER {r}_update1 AFTER UPDATE OF geom ON {t}
            WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
          BEGIN
@@ -269,11 +307,7 @@ fn rtree(conn: &Connection, t: &str) -> rusqlite::Result<()> {
          BEGIN
            DELETE FROM {r} WHERE id IN (OLD.fid, NEW.fid);
          END;
-         CREATE TRIGGER {r}_delete AFTER DELETE ON {t}
-           WHEN old.geom NOT NULL
-         BEGIN
-           DELETE FROM {r} WHERE id = OLD.fid;
-         END;"
+         {delete_trigger}"
     ))
 }
 
@@ -281,11 +315,8 @@ fn rtree(conn: &Connection, t: &str) -> rusqlite::Result<()> {
 pub(crate) fn touch_contents(conn: &Connection, table: &str, now: &str) -> rusqlite::Result<()> {
     conn.execute(
         &format!(
-            "UPDATE gpkg_contents SET last_change = ?1,
-               min_x = (SELECT min(minx) FROM rtree_{table}_geom),
-               max_x = (SELECT max(maxx) FROM rtree_{table}_geom),
-               min_y = (SELECT min(miny) FROM rtree_{table}_geom),
-               max_y = (SELECT max(maxy) FROM rtree_{table}_geom)
+            "UPDATE gpkg_contents SET last_change = ?1, (min_x, max_x, min_y, max_y) =
+               (SELECT min(minx), max(maxx), min(miny), max(maxy) FROM rtree_{table}_geom)
              WHERE table_name = ?2"
         ),
         params![now, table],

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use forsyning_model::{DatasetId, NetworkFeature, OrgId};
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::rtree_load::RtreeLoad;
 use super::{open_connection, rows, schema, GpkgStore};
 use crate::codec::{format_time, now_millis, FEATURE_COLUMNS};
 use crate::memindex::DatasetIndex;
@@ -29,7 +30,13 @@ pub(crate) struct GpkgWriter<'a> {
     features: Vec<NetworkFeature>,
     /// Features written so far.
     count: u64,
+    /// The R-tree boxes of the rows written, inserted at commit (the insert
+    /// trigger is dropped for the transaction).
+    rtree: RtreeLoad,
 }
+
+/// The feature table a writer fills.
+const TABLE: &str = "network_features";
 
 impl<'a> GpkgWriter<'a> {
     pub(crate) async fn begin(
@@ -41,14 +48,24 @@ impl<'a> GpkgWriter<'a> {
         let dataset_id = DatasetId::for_owner(&owner, &name);
         let path = store.inner.path.clone();
         let now = now_millis();
-        let (conn, previous) = tokio::task::spawn_blocking(move || {
+        let (conn, previous, rtree) = tokio::task::spawn_blocking(move || {
             let conn = open_connection(&path)?;
-            // A bigger page cache keeps the R-tree's pages in memory while a
-            // large version is written (64 MiB; the default is 2 MiB).
+            // A bigger page cache keeps the pages being filled in memory while
+            // a large version is written (64 MiB; the default is 2 MiB).
             conn.pragma_update(None, "cache_size", -65_536)
                 .map_err(StoreError::sqlite(&path))?;
             conn.execute_batch("BEGIN IMMEDIATE")
                 .map_err(StoreError::sqlite(&path))?;
+            // The R-tree follows the rows' inserts and deletes in bulk at
+            // commit (see `rtree_load`); the triggers come back in the same
+            // transaction, so no other connection ever sees the table without.
+            conn.execute_batch(&format!(
+                "DROP TRIGGER {}; DROP TRIGGER {};",
+                schema::rtree_insert_trigger_name(TABLE),
+                schema::rtree_delete_trigger_name(TABLE)
+            ))
+            .map_err(StoreError::sqlite(&path))?;
+            let mut rtree = RtreeLoad::default();
             let previous: Option<u32> = conn
                 .query_row(
                     "SELECT current_version FROM datasets WHERE dataset_id = ?1",
@@ -58,10 +75,16 @@ impl<'a> GpkgWriter<'a> {
                 .optional()
                 .map_err(StoreError::sqlite(&path))?;
             if let Some(prev) = previous {
-                retire(&conn, &dataset_id.to_string(), prev, &format_time(now))
-                    .map_err(StoreError::sqlite(&path))?;
+                retire(
+                    &conn,
+                    &mut rtree,
+                    &dataset_id.to_string(),
+                    prev,
+                    &format_time(now),
+                )
+                .map_err(StoreError::sqlite(&path))?;
             }
-            Ok::<_, StoreError>((conn, previous))
+            Ok::<_, StoreError>((conn, previous, rtree))
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))??;
@@ -76,6 +99,7 @@ impl<'a> GpkgWriter<'a> {
             now,
             features: Vec::new(),
             count: 0,
+            rtree,
         })
     }
 
@@ -113,7 +137,8 @@ impl DatasetWriter for GpkgWriter<'_> {
             f.valid_from = self.now;
             f.valid_to = None;
         }
-        let features = self
+        let mut rtree = std::mem::take(&mut self.rtree);
+        let (features, rtree) = self
             .with_conn(move |conn| {
                 let path = conn.path().unwrap_or("").to_owned();
                 let sqlite = |e| StoreError::Sqlite {
@@ -121,14 +146,18 @@ impl DatasetWriter for GpkgWriter<'_> {
                     source: e,
                 };
                 let mut stmt = conn
-                    .prepare_cached(&rows::insert_sql("network_features"))
+                    .prepare_cached(&rows::insert_sql(TABLE))
                     .map_err(sqlite)?;
                 for f in &features {
-                    rows::insert_feature(&mut stmt, f)?;
+                    // Empty geometries stay out of the R-tree, as the trigger's WHEN says.
+                    if let Some(envelope) = rows::insert_feature(&mut stmt, f)? {
+                        rtree.push(conn.last_insert_rowid(), envelope)?;
+                    }
                 }
-                Ok(features)
+                Ok((features, rtree))
             })
             .await?;
+        self.rtree = rtree;
         self.count += features.len() as u64;
         if self.store.inner.indexed {
             self.features.extend(features);
@@ -144,12 +173,20 @@ impl DatasetWriter for GpkgWriter<'_> {
         );
         let (version, now) = (self.version, format_time(self.now));
         let count = self.count;
+        let rtree = std::mem::take(&mut self.rtree);
         self.with_conn(move |conn| {
             let path = conn.path().unwrap_or("").to_owned();
             let sqlite = |e| StoreError::Sqlite {
                 path: path.clone().into(),
                 source: e,
             };
+            rtree
+                .fill(conn, &schema::rtree_table(TABLE))
+                .map_err(sqlite)?;
+            conn.execute_batch(&schema::rtree_insert_trigger(TABLE))
+                .map_err(sqlite)?;
+            conn.execute_batch(&schema::rtree_delete_trigger(TABLE))
+                .map_err(sqlite)?;
             conn.execute(
                 "INSERT INTO dataset_versions (dataset_id, version, feature_count, valid_from)
                  VALUES (?1, ?2, ?3, ?4)",
@@ -163,7 +200,7 @@ impl DatasetWriter for GpkgWriter<'_> {
                 params![dataset, owner, name, version],
             )
             .map_err(sqlite)?;
-            schema::touch_contents(conn, "network_features", &now).map_err(sqlite)?;
+            schema::touch_contents(conn, TABLE, &now).map_err(sqlite)?;
             conn.execute_batch("COMMIT").map_err(sqlite)
         })
         .await?;
@@ -196,9 +233,16 @@ impl DatasetWriter for GpkgWriter<'_> {
 }
 
 /// Moves version `prev` of a dataset from the current table to the history
-/// table, inside the caller's transaction. Done before the new version is
-/// written so that feature ids may repeat across versions.
-fn retire(conn: &Connection, dataset: &str, prev: u32, now: &str) -> rusqlite::Result<()> {
+/// table, inside the caller's transaction, with the R-tree's delete trigger
+/// off: the rows' boxes go at commit, through `rtree`. Done before the new
+/// version is written so that feature ids may repeat across versions.
+fn retire(
+    conn: &Connection,
+    rtree: &mut RtreeLoad,
+    dataset: &str,
+    prev: u32,
+    now: &str,
+) -> rusqlite::Result<()> {
     let cols = format!("{}, valid_to, geom", FEATURE_COLUMNS.join(", "));
     let copied = format!("{}, ?3, geom", FEATURE_COLUMNS.join(", "));
     conn.execute(
@@ -208,6 +252,13 @@ fn retire(conn: &Connection, dataset: &str, prev: u32, now: &str) -> rusqlite::R
         ),
         params![dataset, prev, now],
     )?;
+    let mut fids = conn.prepare(
+        "SELECT fid FROM network_features WHERE dataset_id = ?1 AND version = ?2 AND geom NOT NULL",
+    )?;
+    rtree.retire(
+        fids.query_map(params![dataset, prev], |r| r.get::<_, i64>(0))?
+            .collect::<Result<Vec<_>, _>>()?,
+    );
     conn.execute(
         "DELETE FROM network_features WHERE dataset_id = ?1 AND version = ?2",
         params![dataset, prev],
