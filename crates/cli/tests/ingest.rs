@@ -1,32 +1,15 @@
 //! `forsyning ingest network` as an owner runs it.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::{forsyning, text};
 use forsyning_model::{DatasetId, OrgId};
 use forsyning_store::{GpkgStore, Store};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/geojson")
-        .join(name)
-}
-
-fn forsyning(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_forsyning"))
-        .current_dir(dir)
-        .args(["--store", "gpkg:store.gpkg"])
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    common::fixture(&format!("geojson/{name}"))
 }
 
 async fn current(dir: &Path, owner: &str) -> (u32, usize) {

@@ -2,37 +2,17 @@
 //! FlatGeobuf made with `ogr2ogr` from a GeoJSON fixture), CSV with WKT, and
 //! a TOML mapping of the owner's columns, codes and units.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+use std::process::Command;
+
+use common::{fixture, forsyning, text};
 use forsyning_model::{
     DatasetId, Hazard, Kind, NetworkFeature, OrgId, SourceFormat, Status, Theme,
 };
 use forsyning_store::{GpkgStore, Store};
 use geo_types::Geometry;
-
-fn fixture(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(path)
-}
-
-fn forsyning(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_forsyning"))
-        .current_dir(dir)
-        .args(["--store", "gpkg:store.gpkg"])
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// `ogr2ogr -f DRIVER out in [extra...]`, asserting it worked.
 fn ogr2ogr(driver: &str, out: &Path, input: &Path, extra: &[&str]) {

@@ -2,31 +2,16 @@
 //! a non-zero exit without a panic, an error naming the file and the
 //! problem, and the owner's stored dataset still the one before.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::{forsyning, text};
 use forsyning_model::{DatasetId, OrgId};
 use forsyning_store::{GpkgStore, Store};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
-
-fn forsyning(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_forsyning"))
-        .current_dir(dir)
-        .args(["--store", "gpkg:store.gpkg"])
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// What the error must say about each hostile file.

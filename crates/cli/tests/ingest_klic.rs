@@ -3,11 +3,13 @@
 //! Per-owner counts are checked against the library and against a plain
 //! scan of the GML's start tags and their `gml:id`s.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use common::{forsyning, text};
 use forsyning_ingest::{read_delivery, DeliveryLimits};
 use forsyning_model::{DatasetId, OrgId};
 use forsyning_store::{AccessStore, GpkgStore, Store};
@@ -32,23 +34,6 @@ const CLASSES: &[&str] = &[
     "TechnischGebouw",
     "AanduidingEisVoorzorgsmaatregel",
 ];
-
-fn forsyning(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_forsyning"))
-        .current_dir(dir)
-        .args(["--store", "gpkg:store.gpkg"])
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn deliveries() -> Option<Vec<PathBuf>> {
     let data = forsyning_fixtures::test_env::shared_data()?;
