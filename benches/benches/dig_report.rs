@@ -23,52 +23,11 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion};
 use forsyning_api::dig::{build_report, match_owners, Disclosure};
+use forsyning_benches::{dig_areas, town_size};
 use forsyning_fixtures::{Town, TownConfig};
 use forsyning_model::{DigRequest, DigRequestStatus, OrgId, SearchArea};
 use forsyning_store::{replace_dataset, DigRecord, GpkgStore, PostgisStore, Store};
-use geo_types::{Coord, LineString, Polygon};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
-
-fn town_size() -> usize {
-    let benching = std::env::args().any(|a| a == "--bench");
-    let default = if benching { 5_000_000 } else { 10_000 };
-    std::env::var("FORSYNING_BENCH_FEATURES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
-
-/// Dig requests as contractors draw them: 8-vertex polygons 20-120 m
-/// across inside the town, 0-5 m buffers.
-fn requests(town: &Town, n: usize) -> Vec<SearchArea> {
-    let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let e = town.extent();
-    (0..n)
-        .map(|_| {
-            let cx = rng.gen_range(e.min().x + 200.0..e.max().x - 200.0);
-            let cy = rng.gen_range(e.min().y + 200.0..e.max().y - 200.0);
-            let k = 8;
-            let mut ring: Vec<Coord<f64>> = (0..k)
-                .map(|i| {
-                    let a = (i as f64 + rng.gen_range(0.0..0.8)) * std::f64::consts::TAU / k as f64;
-                    let r = rng.gen_range(10.0..60.0);
-                    Coord {
-                        x: cx + r * a.cos(),
-                        y: cy + r * a.sin(),
-                    }
-                })
-                .collect();
-            ring.push(ring[0]);
-            SearchArea::new(
-                Polygon::new(LineString(ring), vec![]),
-                rng.gen_range(0.0..5.0),
-            )
-            .unwrap()
-        })
-        .collect()
-}
 
 /// Loads the town unless `store` holds it already (same feature count).
 async fn load(store: &dyn Store, town: &Town) {
@@ -146,9 +105,10 @@ fn percentiles(mut d: Vec<Duration>) -> BTreeMap<&'static str, f64> {
 
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let n = town_size();
+    let n = town_size(5_000_000);
     let town = Town::new(TownConfig::new(42, n));
-    let areas = requests(&town, 500);
+    // Dig requests as contractors draw them: 20-120 m across.
+    let areas = dig_areas(&town, 500, 7, 10.0..60.0);
     let tmp = tempfile::tempdir().unwrap();
     let keep = std::env::var_os("FORSYNING_BENCH_DIR").map(PathBuf::from);
     let dir = keep.clone().unwrap_or_else(|| tmp.path().to_owned());

@@ -9,51 +9,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use forsyning_benches::{dig_areas, town_size};
 use forsyning_fixtures::{Town, TownConfig};
-use forsyning_model::SearchArea;
 use forsyning_store::{replace_dataset, GpkgStore, PostgisStore, Store};
-use geo_types::{Coord, LineString, Polygon};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
-/// 1 M features under `cargo bench`; 10 k when `cargo test` runs the bench once as a test.
-fn town_size() -> usize {
-    let benching = std::env::args().any(|a| a == "--bench");
-    let default = if benching { 1_000_000 } else { 10_000 };
-    std::env::var("FORSYNING_BENCH_FEATURES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
-
-/// Dig-request-like areas: 20-120 m polygons inside the town, 0-5 m buffers.
-fn queries(town: &Town, n: usize) -> Vec<SearchArea> {
-    let mut rng = ChaCha8Rng::seed_from_u64(99);
-    let e = town.extent();
-    (0..n)
-        .map(|_| {
-            let cx = rng.gen_range(e.min().x + 200.0..e.max().x - 200.0);
-            let cy = rng.gen_range(e.min().y + 200.0..e.max().y - 200.0);
-            let k = 8;
-            let mut ring: Vec<Coord<f64>> = (0..k)
-                .map(|i| {
-                    let a = (i as f64 + rng.gen_range(0.0..0.8)) * std::f64::consts::TAU / k as f64;
-                    let r = rng.gen_range(20.0..120.0);
-                    Coord {
-                        x: cx + r * a.cos(),
-                        y: cy + r * a.sin(),
-                    }
-                })
-                .collect();
-            ring.push(ring[0]);
-            SearchArea::new(
-                Polygon::new(LineString(ring), vec![]),
-                rng.gen_range(0.0..5.0),
-            )
-            .unwrap()
-        })
-        .collect()
-}
 
 async fn load(store: &dyn Store, town: &Town) {
     let t = Instant::now();
@@ -73,9 +31,10 @@ async fn load(store: &dyn Store, town: &Town) {
 
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let n = town_size();
+    let n = town_size(1_000_000);
     let town = Town::new(TownConfig::new(42, n));
-    let areas = queries(&town, 500);
+    // Dig-request-like areas: 20-120 m polygons (radius 20-120 m).
+    let areas = dig_areas(&town, 500, 99, 20.0..120.0);
     let dir = tempfile::tempdir().unwrap();
 
     let mut stores: Vec<(&str, Arc<dyn Store>)> = Vec::new();
