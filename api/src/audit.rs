@@ -24,17 +24,20 @@ pub async fn record(
     what: Disclosed<'_>,
     feature_ids: impl IntoIterator<Item = Uuid>,
 ) -> Result<(), ApiError> {
-    let (feature_count, feature_digest) = AuditRecord::digest_ids(feature_ids);
-    store
-        .append_audit(AuditRecord {
-            at: Utc::now(),
-            org_id: what.org_id.cloned(),
-            token_id: what.token_id,
-            action: what.action.to_owned(),
-            dig_request_id: what.dig_request_id,
-            feature_count,
-            feature_digest,
-        })
-        .await?;
+    store.append_audit(disclosure(what, feature_ids)).await?;
     Ok(())
+}
+
+/// The audit record of `what`, now, with the digest of `feature_ids`.
+pub fn disclosure(what: Disclosed<'_>, feature_ids: impl IntoIterator<Item = Uuid>) -> AuditRecord {
+    let (feature_count, feature_digest) = AuditRecord::digest_ids(feature_ids);
+    AuditRecord {
+        at: Utc::now(),
+        org_id: what.org_id.cloned(),
+        token_id: what.token_id,
+        action: what.action.to_owned(),
+        dig_request_id: what.dig_request_id,
+        feature_count,
+        feature_digest,
+    }
 }

@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::geojson::write_geometry;
+use crate::geojson::{write_geometry, GeoJson};
 
 /// What a caller may see of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +87,24 @@ pub struct ReportFeature {
     pub accuracy_z: AccuracyClass,
     /// Exact distance to the dig polygon, metres (0 inside it).
     pub distance_m: f64,
-    pub geometry: Value,
+    pub geometry: FeatureGeometry,
+}
+
+/// A feature's geometry in a report: the stored feature, shared, written as
+/// GeoJSON when the report is serialised.
+#[derive(Debug, Clone)]
+pub struct FeatureGeometry(Arc<NetworkFeature>);
+
+impl FeatureGeometry {
+    pub fn geometry(&self) -> &Geometry<f64> {
+        &self.0.geometry
+    }
+}
+
+impl Serialize for FeatureGeometry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        GeoJson(&self.0.geometry).serialize(s)
+    }
 }
 
 fn hazard_rank(h: Option<Hazard>) -> u8 {
@@ -146,7 +163,7 @@ pub fn build_report(
     let polygon = Geometry::Polygon(r.polygon.clone());
     let features = (*disclosure != Disclosure::ResponsesOnly).then(|| {
         let mut out: Vec<ReportFeature> = disclosed(record, features, disclosure)
-            .map(|f| report_feature(&f, &r.polygon))
+            .map(|f| report_feature(f, &r.polygon))
             .collect();
         out.sort_by(|a, b| {
             hazard_rank(a.hazard)
@@ -178,7 +195,7 @@ pub fn build_report(
     }
 }
 
-fn report_feature(f: &NetworkFeature, polygon: &Polygon<f64>) -> ReportFeature {
+fn report_feature(f: Arc<NetworkFeature>, polygon: &Polygon<f64>) -> ReportFeature {
     let distance = forsyning_store::distance_to_polygon(&f.geometry, polygon);
     ReportFeature {
         id: f.id,
@@ -193,7 +210,7 @@ fn report_feature(f: &NetworkFeature, polygon: &Polygon<f64>) -> ReportFeature {
         accuracy_z: f.accuracy_z,
         // Millimetres are plenty; fewer digits keep the JSON short.
         distance_m: (distance * 1000.0).round() / 1000.0,
-        geometry: write_geometry(&f.geometry),
         owner_id: f.owner_id.clone(),
+        geometry: FeatureGeometry(f),
     }
 }

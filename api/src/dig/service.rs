@@ -49,9 +49,6 @@ pub async fn submit(
         status: DigRequestStatus::Received.after_answers(&matched.responses),
         received_at: received,
     };
-    store
-        .insert_dig_request(&request, &matched.responses)
-        .await?;
     let record = DigRecord {
         request,
         responses: matched.responses,
@@ -62,7 +59,19 @@ pub async fn submit(
         matched.features,
         &Disclosure::Full,
     );
-    audit_report(store, caller, &report).await?;
+    // The request and the disclosure of its report commit together.
+    let disclosure = audit::disclosure(
+        Disclosed {
+            org_id: Some(caller.org_id),
+            token_id: caller.token_id,
+            action: REPORT_ACTION,
+            dig_request_id: Some(report.id),
+        },
+        report.features.iter().flatten().map(|f| f.id),
+    );
+    store
+        .insert_dig_request_audited(&record.request, &record.responses, disclosure)
+        .await?;
     Ok(report)
 }
 

@@ -1,6 +1,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use forsyning_model::{DigRequest, DigRequestStatus, DigResponse, DigResponseType, OrgId};
+use forsyning_model::{
+    AuditEntry, AuditRecord, DigRequest, DigRequestStatus, DigResponse, DigResponseType, OrgId,
+};
 use geo_types::MultiPolygon;
 use uuid::Uuid;
 
@@ -58,6 +60,16 @@ pub trait DigStore: Send + Sync {
         request: &DigRequest,
         responses: &[DigResponse],
     ) -> Result<(), StoreError>;
+
+    /// Like [`DigStore::insert_dig_request`], and appends `disclosure` (the
+    /// audit record of the report the requester is about to get) to the
+    /// audit chain in the same transaction: one commit for both.
+    async fn insert_dig_request_audited(
+        &self,
+        request: &DigRequest,
+        responses: &[DigResponse],
+        disclosure: AuditRecord,
+    ) -> Result<AuditEntry, StoreError>;
 
     async fn dig_request(&self, id: Uuid) -> Result<Option<DigRecord>, StoreError>;
 

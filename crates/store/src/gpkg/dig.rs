@@ -3,17 +3,18 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use forsyning_model::{DigRequest, DigResponse, DigResponseType, OrgId};
+use forsyning_model::{AuditEntry, AuditRecord, DigRequest, DigResponse, DigResponseType, OrgId};
 use geo::Intersects;
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Connection, TransactionBehavior};
+use rusqlite::{params, params_from_iter, Connection};
 use uuid::Uuid;
 
+use super::audit::chain;
 use super::dig_rows::{
     insert_request, load_responses, read_request, to_record, upsert_response, RawRequest,
     RawResponse, RequestValues, REQUEST_COLUMNS,
 };
-use super::ops::with_ops;
+use super::ops_io::{read_ops, write_ops};
 use super::outbox::insert_events;
 use crate::codec::{now_millis, truncate_millis};
 use crate::dig::{
@@ -58,9 +59,8 @@ async fn update(
     emit: Option<EventKind>,
     change: impl FnOnce(&mut DigRecord) -> Result<(), StoreError> + Send + 'static,
 ) -> Result<DigRecord, StoreError> {
-    let outcome = with_ops(&store.inner.ops, move |c| {
-        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let Some((req, resp)) = load_one(&tx, id)? else {
+    let outcome = write_ops(&store.inner.ops, move |tx| {
+        let Some((req, resp)) = load_one(tx, id)? else {
             return Ok(Err(unknown_request(id)));
         };
         let mut record = match to_record(req, resp) {
@@ -76,16 +76,49 @@ async fn update(
             params![key, record.request.status.code()],
         )?;
         for r in &record.responses {
-            upsert_response(&tx, &key, r)?;
+            upsert_response(tx, &key, r)?;
         }
         if let Some(kind) = emit {
-            insert_events(&tx, &dig_events(&record, kind, now_millis()))?;
+            insert_events(tx, &dig_events(&record, kind, now_millis()))?;
         }
-        tx.commit()?;
         Ok(Ok(record))
     })
     .await?;
     outcome
+}
+
+/// Inserts `request` with its responses and events, and appends
+/// `disclosure` to the audit chain, in one write.
+async fn insert(
+    store: &super::GpkgStore,
+    request: &DigRequest,
+    responses: &[DigResponse],
+    disclosure: Option<AuditRecord>,
+) -> Result<Option<AuditEntry>, StoreError> {
+    if let Some(e) = duplicate_owner(request, responses) {
+        return Err(e);
+    }
+    let values = RequestValues::new(request)?;
+    let (key, responses) = (request.id.to_string(), responses.to_vec());
+    let record = DigRecord {
+        request: request.clone(),
+        responses: responses.clone(),
+    };
+    let events = dig_events(&record, EventKind::DigRequestReceived, now_millis());
+    let inserted = write_ops(&store.inner.ops, move |tx| {
+        if !insert_request(tx, &values)? {
+            return Ok(None);
+        }
+        for r in &responses {
+            upsert_response(tx, &key, r)?;
+        }
+        insert_events(tx, &events)?;
+        let entry = disclosure.map(|d| chain(tx, d)).transpose()?;
+        Ok(Some(entry))
+    })
+    .await?;
+    inserted
+        .ok_or_else(|| StoreError::Conflict(format!("dig request {} exists already", request.id)))
 }
 
 #[async_trait]
@@ -95,40 +128,22 @@ impl DigStore for super::GpkgStore {
         request: &DigRequest,
         responses: &[DigResponse],
     ) -> Result<(), StoreError> {
-        if let Some(e) = duplicate_owner(request, responses) {
-            return Err(e);
-        }
-        let values = RequestValues::new(request)?;
-        let (key, responses) = (request.id.to_string(), responses.to_vec());
-        let record = DigRecord {
-            request: request.clone(),
-            responses: responses.clone(),
-        };
-        let events = dig_events(&record, EventKind::DigRequestReceived, now_millis());
-        let inserted = with_ops(&self.inner.ops, move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            if !insert_request(&tx, &values)? {
-                return Ok(false);
-            }
-            for r in &responses {
-                upsert_response(&tx, &key, r)?;
-            }
-            insert_events(&tx, &events)?;
-            tx.commit()?;
-            Ok(true)
-        })
-        .await?;
-        if !inserted {
-            return Err(StoreError::Conflict(format!(
-                "dig request {} exists already",
-                request.id
-            )));
-        }
-        Ok(())
+        insert(self, request, responses, None).await.map(|_| ())
+    }
+
+    async fn insert_dig_request_audited(
+        &self,
+        request: &DigRequest,
+        responses: &[DigResponse],
+        mut disclosure: AuditRecord,
+    ) -> Result<AuditEntry, StoreError> {
+        disclosure.at = truncate_millis(disclosure.at);
+        let entry = insert(self, request, responses, Some(disclosure)).await?;
+        entry.ok_or_else(|| StoreError::Task("the audit entry was not written".into()))
     }
 
     async fn dig_request(&self, id: Uuid) -> Result<Option<DigRecord>, StoreError> {
-        let raw = with_ops(&self.inner.ops, move |c| load_one(c, id)).await?;
+        let raw = read_ops(&self.inner.ops, move |c| load_one(c, id)).await?;
         raw.map(|(r, s)| to_record(r, s)).transpose()
     }
 
@@ -154,7 +169,7 @@ impl DigStore for super::GpkgStore {
                 )
             }
         };
-        let raws = with_ops(&self.inner.ops, move |c| load(c, condition, values)).await?;
+        let raws = read_ops(&self.inner.ops, move |c| load(c, condition, values)).await?;
         let mut records = to_records(raws)?;
         if let DigFilter::Intersecting(area) = filter {
             records.retain(|r| r.request.polygon.intersects(area));

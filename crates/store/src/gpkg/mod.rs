@@ -5,6 +5,7 @@ mod dig;
 mod dig_rows;
 mod geom;
 mod ops;
+mod ops_io;
 mod outbox;
 mod rows;
 mod rtree_load;
@@ -127,7 +128,7 @@ impl GpkgStore {
             }
         }
         let areas = AreaIndex::build(rows::read_areas(&conn)?);
-        let ops = Arc::new(ops::OpsDb::open(&path)?);
+        let ops = ops::OpsDb::open(&path)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 path,

@@ -15,6 +15,7 @@ use geo_types::Geometry;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
+use super::ops_io::{read_ops, start_checkpointer, write_ops, Readers, WriteQueue};
 use crate::access::{org_exists, AccessStore};
 use crate::codec::{decode_wkb, encode_wkb, format_time, parse_time, truncate_millis};
 use crate::StoreError;
@@ -40,10 +41,12 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 
 #[derive(Debug)]
 pub(crate) struct OpsDb {
-    path: PathBuf,
-    conn: Mutex<Connection>,
-    /// Audit appends waiting for the next group commit.
-    pub(super) audit: super::audit::AuditQueue,
+    pub(super) path: PathBuf,
+    /// The one connection that writes (see `ops_io`).
+    pub(super) writer: Mutex<Connection>,
+    pub(super) readers: Readers,
+    /// Writes waiting for the next group commit.
+    pub(super) queue: WriteQueue,
 }
 
 /// `data/forsyning.gpkg` → `data/forsyning-ops.sqlite`.
@@ -56,7 +59,7 @@ pub(crate) fn ops_path(gpkg: &Path) -> PathBuf {
 }
 
 impl OpsDb {
-    pub(crate) fn open(gpkg: &Path) -> Result<Self, StoreError> {
+    pub(crate) fn open(gpkg: &Path) -> Result<Arc<Self>, StoreError> {
         let path = ops_path(gpkg);
         let conn = Connection::open(&path).map_err(StoreError::sqlite(&path))?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
@@ -64,6 +67,10 @@ impl OpsDb {
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(StoreError::sqlite(&path))?;
         conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(StoreError::sqlite(&path))?;
+        // The checkpointer thread (`ops_io`) keeps the WAL short; this is
+        // only the backstop should it fall behind.
+        conn.pragma_update(None, "wal_autocheckpoint", 16_384)
             .map_err(StoreError::sqlite(&path))?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(StoreError::sqlite(&path))?;
@@ -73,26 +80,15 @@ impl OpsDb {
             .map_err(StoreError::sqlite(&path))?;
         conn.execute_batch(super::outbox::SCHEMA)
             .map_err(StoreError::sqlite(&path))?;
-        Ok(Self {
+        let ops = Arc::new(Self {
             path,
-            conn: Mutex::new(conn),
-            audit: Default::default(),
-        })
+            writer: Mutex::new(conn),
+            readers: Readers::default(),
+            queue: WriteQueue::default(),
+        });
+        start_checkpointer(&ops);
+        Ok(ops)
     }
-}
-
-/// Runs `f` on the operations connection in the blocking pool.
-pub(super) async fn with_ops<T: Send + 'static>(
-    ops: &Arc<OpsDb>,
-    f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
-) -> Result<T, StoreError> {
-    let ops = ops.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut conn = ops.conn.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut conn).map_err(StoreError::sqlite(&ops.path))
-    })
-    .await
-    .map_err(|e| StoreError::Task(e.to_string()))?
 }
 
 fn corrupt(table: &'static str) -> impl Fn(String) -> StoreError {
@@ -217,7 +213,7 @@ impl AccessStore for super::GpkgStore {
             org.role.code(),
             format_time(org.created_at),
         );
-        let inserted = with_ops(&self.inner.ops, move |c| {
+        let inserted = write_ops(&self.inner.ops, move |c| {
             c.execute(
                 "INSERT INTO organisations (id, name, role, boundary, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING",
@@ -233,7 +229,7 @@ impl AccessStore for super::GpkgStore {
 
     async fn org(&self, id: &OrgId) -> Result<Option<Organisation>, StoreError> {
         let id = id.to_string();
-        let raw = with_ops(&self.inner.ops, move |c| {
+        let raw = read_ops(&self.inner.ops, move |c| {
             c.query_row(
                 "SELECT id, name, role, boundary, created_at FROM organisations WHERE id = ?1",
                 params![id],
@@ -246,7 +242,7 @@ impl AccessStore for super::GpkgStore {
     }
 
     async fn orgs(&self) -> Result<Vec<Organisation>, StoreError> {
-        let raws = with_ops(&self.inner.ops, |c| {
+        let raws = read_ops(&self.inner.ops, |c| {
             let mut s = c.prepare(
                 "SELECT id, name, role, boundary, created_at FROM organisations ORDER BY id",
             )?;
@@ -259,7 +255,7 @@ impl AccessStore for super::GpkgStore {
 
     async fn insert_token(&self, t: &TokenRecord) -> Result<(), StoreError> {
         let t = t.clone();
-        with_ops(&self.inner.ops, move |c| {
+        write_ops(&self.inner.ops, move |c| {
             c.execute(
                 "INSERT INTO api_tokens (id, org_id, label, hash, created_at, revoked_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -279,7 +275,7 @@ impl AccessStore for super::GpkgStore {
 
     async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError> {
         let hash = hash.to_owned();
-        let raw = with_ops(&self.inner.ops, move |c| {
+        let raw = read_ops(&self.inner.ops, move |c| {
             c.query_row(
                 "SELECT id, org_id, label, hash, created_at, revoked_at FROM api_tokens WHERE hash = ?1",
                 params![hash],
@@ -292,7 +288,7 @@ impl AccessStore for super::GpkgStore {
     }
 
     async fn revoke_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
-        let n = with_ops(&self.inner.ops, move |c| {
+        let n = write_ops(&self.inner.ops, move |c| {
             c.execute(
                 "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
                 params![id.to_string(), format_time(at)],
@@ -304,7 +300,7 @@ impl AccessStore for super::GpkgStore {
 
     async fn tokens(&self, org: Option<&OrgId>) -> Result<Vec<TokenRecord>, StoreError> {
         let org = org.map(|o| o.to_string());
-        let raws = with_ops(&self.inner.ops, move |c| {
+        let raws = read_ops(&self.inner.ops, move |c| {
             let mut s = c.prepare(
                 "SELECT id, org_id, label, hash, created_at, revoked_at FROM api_tokens
                  WHERE ?1 IS NULL OR org_id = ?1 ORDER BY created_at, id",
@@ -322,7 +318,9 @@ impl AccessStore for super::GpkgStore {
     }
 
     async fn audit_log(&self) -> Result<(Vec<AuditEntry>, Option<(u64, String)>), StoreError> {
-        let (raws, head) = with_ops(&self.inner.ops, |c| {
+        let (raws, head) = read_ops(&self.inner.ops, |c| {
+            // One snapshot for the entries and the head.
+            let c = c.transaction()?;
             let mut s = c.prepare(
                 "SELECT seq, at, org_id, token_id, action, dig_request_id, feature_count,
                         feature_digest, prev_hash, hash FROM audit_log ORDER BY rowid",

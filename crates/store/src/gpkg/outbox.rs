@@ -3,10 +3,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use forsyning_model::OrgId;
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
-use super::ops::with_ops;
+use super::ops_io::{read_ops, write_ops};
 use crate::codec::{format_time, parse_time, truncate_millis};
 use crate::outbox::{
     after_attempt, Attempt, EventKind, EventStatus, OutboxEvent, OutboxStore, Webhook,
@@ -127,7 +127,7 @@ impl OutboxStore for super::GpkgStore {
     async fn set_webhook(&self, hook: &Webhook) -> Result<(), StoreError> {
         let hook = hook.clone();
         let owner = hook.owner_id.clone();
-        let known = with_ops(&self.inner.ops, move |c| {
+        let known = write_ops(&self.inner.ops, move |c| {
             let known = c
                 .query_row(
                     "SELECT 1 FROM organisations WHERE id = ?1",
@@ -161,7 +161,7 @@ impl OutboxStore for super::GpkgStore {
 
     async fn remove_webhook(&self, owner: &OrgId) -> Result<bool, StoreError> {
         let owner = owner.to_string();
-        with_ops(&self.inner.ops, move |c| {
+        write_ops(&self.inner.ops, move |c| {
             Ok(c.execute("DELETE FROM webhooks WHERE owner_id = ?1", [owner])? > 0)
         })
         .await
@@ -169,7 +169,7 @@ impl OutboxStore for super::GpkgStore {
 
     async fn webhook(&self, owner: &OrgId) -> Result<Option<Webhook>, StoreError> {
         let owner = owner.to_string();
-        let raw = with_ops(&self.inner.ops, move |c| {
+        let raw = read_ops(&self.inner.ops, move |c| {
             c.query_row(
                 "SELECT owner_id, url, salt, created_at FROM webhooks WHERE owner_id = ?1",
                 [owner],
@@ -189,8 +189,8 @@ impl OutboxStore for super::GpkgStore {
     ) -> Result<Vec<OutboxEvent>, StoreError> {
         let until = truncate_millis(now + lease);
         let (now, until_text) = (format_time(truncate_millis(now)), format_time(until));
-        let raws = with_ops(&self.inner.ops, move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let raws = write_ops(&self.inner.ops, move |c| {
+            let tx = c;
             let raws = {
                 let mut s = tx.prepare_cached(&format!(
                     "SELECT {COLUMNS} FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1
@@ -206,7 +206,6 @@ impl OutboxStore for super::GpkgStore {
                 }
                 raws
             };
-            tx.commit()?;
             Ok(raws)
         })
         .await?;
@@ -222,8 +221,7 @@ impl OutboxStore for super::GpkgStore {
     async fn record_attempt(&self, id: Uuid, attempt: &Attempt) -> Result<(), StoreError> {
         let attempt = attempt.clone();
         let key = id.to_string();
-        let found = with_ops(&self.inner.ops, move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found = write_ops(&self.inner.ops, move |tx| {
             let Some(attempts) = tx
                 .query_row("SELECT attempts FROM outbox WHERE id = ?1", [&key], |r| {
                     r.get::<_, u32>(0)
@@ -246,7 +244,6 @@ impl OutboxStore for super::GpkgStore {
                     u.last_error,
                 ],
             )?;
-            tx.commit()?;
             Ok(true)
         })
         .await?;
@@ -263,7 +260,7 @@ impl OutboxStore for super::GpkgStore {
         limit: u32,
     ) -> Result<Vec<OutboxEvent>, StoreError> {
         let owner = owner.map(|o| o.to_string());
-        let raws = with_ops(&self.inner.ops, move |c| {
+        let raws = read_ops(&self.inner.ops, move |c| {
             let mut s = c.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM outbox WHERE ?1 IS NULL OR owner_id = ?1
                  ORDER BY created_at DESC, id DESC LIMIT ?2"

@@ -170,42 +170,7 @@ impl AccessStore for PostgisStore {
     async fn append_audit(&self, mut record: AuditRecord) -> Result<AuditEntry, StoreError> {
         record.at = truncate_millis(record.at);
         let mut tx = self.pool.begin().await?;
-        // One appender at a time: the head row is the chain's lock.
-        sqlx::query("LOCK TABLE audit_head IN EXCLUSIVE MODE")
-            .execute(&mut *tx)
-            .await?;
-        let head: Option<(i64, String)> =
-            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (seq, prev) = head.map_or((1, GENESIS_HASH.to_owned()), |(s, h)| (s as u64 + 1, h));
-        let e = AuditEntry::chain(seq, record, &prev);
-        let r = &e.record;
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, org_id, token_id, action, dig_request_id,
-                feature_count, feature_digest, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(e.seq as i64)
-        .bind(r.at)
-        .bind(r.org_id.as_ref().map(|o| o.to_string()))
-        .bind(r.token_id)
-        .bind(&r.action)
-        .bind(r.dig_request_id)
-        .bind(r.feature_count as i64)
-        .bind(&r.feature_digest)
-        .bind(&e.prev_hash)
-        .bind(&e.hash)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2)
-             ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash",
-        )
-        .bind(e.seq as i64)
-        .bind(&e.hash)
-        .execute(&mut *tx)
-        .await?;
+        let e = append_audit_in(&mut *tx, record).await?;
         tx.commit().await?;
         Ok(e)
     }
@@ -224,4 +189,49 @@ impl AccessStore for PostgisStore {
                 .await?;
         Ok((entries, head.map(|(s, h)| (s as u64, h))))
     }
+}
+
+/// Appends `record` to the audit chain inside `tx` (whose commit makes it
+/// durable); the head row's lock serialises appenders.
+pub(super) async fn append_audit_in(
+    tx: &mut sqlx::PgConnection,
+    record: AuditRecord,
+) -> Result<AuditEntry, StoreError> {
+    // One appender at a time: the head row is the chain's lock.
+    sqlx::query("LOCK TABLE audit_head IN EXCLUSIVE MODE")
+        .execute(&mut *tx)
+        .await?;
+    let head: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (seq, prev) = head.map_or((1, GENESIS_HASH.to_owned()), |(s, h)| (s as u64 + 1, h));
+    let e = AuditEntry::chain(seq, record, &prev);
+    let r = &e.record;
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, org_id, token_id, action, dig_request_id,
+            feature_count, feature_digest, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(e.seq as i64)
+    .bind(r.at)
+    .bind(r.org_id.as_ref().map(|o| o.to_string()))
+    .bind(r.token_id)
+    .bind(&r.action)
+    .bind(r.dig_request_id)
+    .bind(r.feature_count as i64)
+    .bind(&r.feature_digest)
+    .bind(&e.prev_hash)
+    .bind(&e.hash)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2)
+         ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash",
+    )
+    .bind(e.seq as i64)
+    .bind(&e.hash)
+    .execute(&mut *tx)
+    .await?;
+    Ok(e)
 }

@@ -5,13 +5,15 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use forsyning_model::{
-    DigRequest, DigRequestStatus, DigResponse, DigResponseType, OrgId, STORE_SRID,
+    AuditEntry, AuditRecord, DigRequest, DigRequestStatus, DigResponse, DigResponseType, OrgId,
+    STORE_SRID,
 };
 use geo_types::Geometry;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
+use super::access::append_audit_in;
 use super::outbox::insert_events;
 use super::PostgisStore;
 use crate::codec::{decode_wkb, encode_wkb, now_millis, truncate_millis};
@@ -166,6 +168,53 @@ impl PostgisStore {
     }
 }
 
+/// Inserts `request` with its responses and its `received` events in `tx`.
+async fn insert_in(
+    tx: &mut PgConnection,
+    request: &DigRequest,
+    responses: &[DigResponse],
+) -> Result<(), StoreError> {
+    if let Some(e) = duplicate_owner(request, responses) {
+        return Err(e);
+    }
+    let r = request;
+    let wkb = encode_wkb(&Geometry::Polygon(r.polygon.clone()))?;
+    let done = sqlx::query(&format!(
+        "INSERT INTO dig_requests (id, requester_id, geom, buffer_m, period_from, period_to,
+            purpose, contact, status, received_at)
+         VALUES ($1, $2, ST_GeomFromWKB($3, {STORE_SRID}), $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (id) DO NOTHING"
+    ))
+    .bind(r.id)
+    .bind(r.requester_id.as_str())
+    .bind(wkb)
+    .bind(r.buffer_m)
+    .bind(truncate_millis(r.period_from))
+    .bind(truncate_millis(r.period_to))
+    .bind(&r.purpose)
+    .bind(&r.contact)
+    .bind(r.status.code())
+    .bind(truncate_millis(r.received_at))
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Conflict(format!(
+            "dig request {} exists already",
+            r.id
+        )));
+    }
+    for response in responses {
+        upsert_response(tx, r.id, response).await?;
+    }
+    let record = DigRecord {
+        request: request.clone(),
+        responses: responses.to_vec(),
+    };
+    let events = dig_events(&record, EventKind::DigRequestReceived, now_millis());
+    insert_events(tx, &events).await?;
+    Ok(())
+}
+
 #[async_trait]
 impl DigStore for PostgisStore {
     async fn insert_dig_request(
@@ -173,47 +222,24 @@ impl DigStore for PostgisStore {
         request: &DigRequest,
         responses: &[DigResponse],
     ) -> Result<(), StoreError> {
-        if let Some(e) = duplicate_owner(request, responses) {
-            return Err(e);
-        }
-        let r = request;
-        let wkb = encode_wkb(&Geometry::Polygon(r.polygon.clone()))?;
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(&format!(
-            "INSERT INTO dig_requests (id, requester_id, geom, buffer_m, period_from, period_to,
-                purpose, contact, status, received_at)
-             VALUES ($1, $2, ST_GeomFromWKB($3, {STORE_SRID}), $4, $5, $6, $7, $8, $9, $10)
-             ON CONFLICT (id) DO NOTHING"
-        ))
-        .bind(r.id)
-        .bind(r.requester_id.as_str())
-        .bind(wkb)
-        .bind(r.buffer_m)
-        .bind(truncate_millis(r.period_from))
-        .bind(truncate_millis(r.period_to))
-        .bind(&r.purpose)
-        .bind(&r.contact)
-        .bind(r.status.code())
-        .bind(truncate_millis(r.received_at))
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict(format!(
-                "dig request {} exists already",
-                r.id
-            )));
-        }
-        for response in responses {
-            upsert_response(&mut tx, r.id, response).await?;
-        }
-        let record = DigRecord {
-            request: request.clone(),
-            responses: responses.to_vec(),
-        };
-        let events = dig_events(&record, EventKind::DigRequestReceived, now_millis());
-        insert_events(&mut tx, &events).await?;
+        insert_in(&mut tx, request, responses).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn insert_dig_request_audited(
+        &self,
+        request: &DigRequest,
+        responses: &[DigResponse],
+        mut disclosure: AuditRecord,
+    ) -> Result<AuditEntry, StoreError> {
+        disclosure.at = truncate_millis(disclosure.at);
+        let mut tx = self.pool.begin().await?;
+        insert_in(&mut tx, request, responses).await?;
+        let entry = append_audit_in(&mut tx, disclosure).await?;
+        tx.commit().await?;
+        Ok(entry)
     }
 
     async fn dig_request(&self, id: Uuid) -> Result<Option<DigRecord>, StoreError> {
