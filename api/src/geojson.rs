@@ -257,4 +257,76 @@ mod tests {
             json!({"type": "LineString", "coordinates": [[0.5, 1.0], [2.0, 3.0]]})
         );
     }
+
+    /// Every kind of geometry, streamed, against GeoJSON written by hand.
+    #[test]
+    fn every_geometry_kind_is_written_as_geojson() {
+        use geo_types::{
+            Coord, GeometryCollection, Line, MultiLineString, MultiPoint, Rect, Triangle,
+        };
+        let c = |x: f64, y: f64| Coord { x, y };
+        let square = polygon![
+            exterior: [(x: 0.0, y: 0.0), (x: 4.0, y: 0.0), (x: 4.0, y: 4.0), (x: 0.0, y: 0.0)],
+            interiors: [[(x: 1.0, y: 1.0), (x: 2.0, y: 1.0), (x: 1.0, y: 2.0), (x: 1.0, y: 1.0)]],
+        ];
+        let cases = [
+            (
+                Geometry::Point(Point::new(1.5, -2.0)),
+                json!({"type": "Point", "coordinates": [1.5, -2.0]}),
+            ),
+            (
+                Geometry::Line(Line::new(c(0.0, 1.0), c(2.0, 3.0))),
+                json!({"type": "LineString", "coordinates": [[0.0, 1.0], [2.0, 3.0]]}),
+            ),
+            (
+                Geometry::Polygon(square.clone()),
+                json!({"type": "Polygon", "coordinates": [
+                    [[0.0, 0.0], [4.0, 0.0], [4.0, 4.0], [0.0, 0.0]],
+                    [[1.0, 1.0], [2.0, 1.0], [1.0, 2.0], [1.0, 1.0]]]}),
+            ),
+            (
+                Geometry::MultiPoint(MultiPoint(vec![Point::new(1.0, 2.0), Point::new(3.0, 4.0)])),
+                json!({"type": "MultiPoint", "coordinates": [[1.0, 2.0], [3.0, 4.0]]}),
+            ),
+            (
+                Geometry::MultiLineString(MultiLineString(vec![
+                    line_string![(x: 0.0, y: 0.0), (x: 1.0, y: 1.0)],
+                    line_string![(x: 5.0, y: 5.0), (x: 6.0, y: 5.0), (x: 7.0, y: 8.25)],
+                ])),
+                json!({"type": "MultiLineString", "coordinates": [
+                    [[0.0, 0.0], [1.0, 1.0]], [[5.0, 5.0], [6.0, 5.0], [7.0, 8.25]]]}),
+            ),
+            (
+                Geometry::MultiPolygon(MultiPolygon(vec![square])),
+                json!({"type": "MultiPolygon", "coordinates": [[
+                    [[0.0, 0.0], [4.0, 0.0], [4.0, 4.0], [0.0, 0.0]],
+                    [[1.0, 1.0], [2.0, 1.0], [1.0, 2.0], [1.0, 1.0]]]]}),
+            ),
+            (
+                Geometry::Rect(Rect::new(c(0.0, 0.0), c(2.0, 1.0))),
+                json!({"type": "Polygon", "coordinates": [
+                    [[2.0, 0.0], [2.0, 1.0], [0.0, 1.0], [0.0, 0.0], [2.0, 0.0]]]}),
+            ),
+            (
+                Geometry::Triangle(Triangle::new(c(0.0, 0.0), c(1.0, 0.0), c(0.0, 1.0))),
+                json!({"type": "Polygon", "coordinates": [
+                    [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]]}),
+            ),
+            (
+                Geometry::GeometryCollection(GeometryCollection(vec![
+                    Geometry::Point(Point::new(9.0, 8.0)),
+                    Geometry::LineString(line_string![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0)]),
+                ])),
+                json!({"type": "GeometryCollection", "geometries": [
+                    {"type": "Point", "coordinates": [9.0, 8.0]},
+                    {"type": "LineString", "coordinates": [[0.0, 0.0], [1.0, 0.0]]}]}),
+            ),
+        ];
+        for (g, want) in cases {
+            let text = serde_json::to_string(&GeoJson(&g)).unwrap();
+            let got: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(got, want, "{text}");
+            assert_eq!(write_geometry(&g), want);
+        }
+    }
 }

@@ -19,7 +19,7 @@ use geo_types::Geometry;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 
-use crate::near_area::{IndexedArea, INDEX_FROM_VERTICES};
+use crate::near_area::IndexedArea;
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 
@@ -181,8 +181,8 @@ impl MemIndex {
 #[derive(Debug, Default)]
 pub(crate) struct AreaIndex {
     areas: Vec<Arc<InterestArea>>,
-    /// An edge index of each large area (`None` for small ones).
-    indexed: Vec<Option<IndexedArea>>,
+    /// An edge index of each area, in the order of `areas`.
+    indexed: Vec<IndexedArea>,
     tree: RTree<Entry>,
 }
 
@@ -199,10 +199,7 @@ impl AreaIndex {
             .collect();
         let indexed = areas
             .iter()
-            .map(|a| {
-                let vertices: usize = a.geometry.0.iter().map(|p| p.exterior().0.len()).sum();
-                (vertices >= INDEX_FROM_VERTICES).then(|| IndexedArea::new(&a.geometry))
-            })
+            .map(|a| IndexedArea::new(&a.geometry))
             .collect();
         Self {
             areas,
@@ -243,13 +240,7 @@ impl AreaIndex {
             .tree
             .locate_in_envelope_intersecting(&env)
             .map(|e| e.data)
-            .filter(|&i| match &self.indexed[i as usize] {
-                Some(ix) => ix.is_within(area.polygon(), area.buffer_m()),
-                None => {
-                    Euclidean.distance(&self.areas[i as usize].geometry, area.polygon())
-                        <= area.buffer_m()
-                }
-            })
+            .filter(|&i| self.indexed[i as usize].is_within(area.polygon(), area.buffer_m()))
             .collect();
         // In stored order, as without the index.
         hits.sort_unstable();

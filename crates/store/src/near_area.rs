@@ -1,11 +1,13 @@
-//! "Is this (multi)polygon within `d` metres of that polygon?" for large
-//! polygons, without visiting every vertex.
+//! "Is this (multi)polygon within `d` metres of that polygon?" without
+//! visiting every vertex.
 //!
 //! An owner's interest area is often one polygon with many thousands of
 //! vertices (a whole town's district cells merged). geo's exact distance
-//! walks every vertex pair, so each dig request would pay for the whole
-//! area. [`IndexedArea`] keeps an R-tree of the area's edges and answers the
-//! same question exactly, visiting only the edges near the query:
+//! walks every vertex pair and builds R-trees of both shapes on every call
+//! (0.4 ms for a 177-vertex area, measured), so each dig request would pay
+//! for the whole area. [`IndexedArea`] keeps an R-tree of the area's edges,
+//! built once, and answers the same question exactly, visiting only the
+//! edges near the query:
 //!
 //! `distance(area, q) <= d` holds exactly when the two intersect (a vertex
 //! of one lies inside the other, or their boundaries cross) or some edge of
@@ -19,9 +21,6 @@ use geo::{Contains, Distance, Euclidean};
 use geo_types::{Coord, Line, MultiPolygon, Point, Polygon};
 use rstar::primitives::GeomWithData;
 use rstar::{RTree, AABB};
-
-/// Below this many vertices plain geo is as fast; above, the edge index wins.
-pub(crate) const INDEX_FROM_VERTICES: usize = 256;
 
 type Edge = GeomWithData<rstar::primitives::Line<[f64; 2]>, ()>;
 
@@ -150,11 +149,18 @@ mod tests {
     fn agrees_with_exact_distance() {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         let mut hits = [0usize; 2];
-        for _ in 0..30 {
-            let outer = star(&mut rng, 0.0, 0.0, 500.0, 1000.0, 400);
-            let hole = star(&mut rng, 0.0, 0.0, 100.0, 300.0, 60);
-            let island = Polygon::new(star(&mut rng, 3000.0, 0.0, 50.0, 200.0, 300), vec![]);
-            let area = MultiPolygon(vec![Polygon::new(outer, vec![hole]), island]);
+        for round in 0..40 {
+            // Large areas and small ones (triangles to a few dozen vertices).
+            let n = [400, 3, 12, 40][round % 4];
+            let outer = star(&mut rng, 0.0, 0.0, 500.0, 1000.0, n);
+            // A hole only where the outer ring surely holds it.
+            let holes = if n >= 12 {
+                vec![star(&mut rng, 0.0, 0.0, 100.0, 300.0, (n / 6).max(4))]
+            } else {
+                vec![]
+            };
+            let island = Polygon::new(star(&mut rng, 3000.0, 0.0, 50.0, 200.0, n), vec![]);
+            let area = MultiPolygon(vec![Polygon::new(outer, holes), island]);
             let ix = IndexedArea::new(&area);
             for _ in 0..100 {
                 let (cx, cy) = (
@@ -178,7 +184,7 @@ mod tests {
             }
         }
         assert!(
-            hits[0] > 300 && hits[1] > 300,
+            hits[0] > 400 && hits[1] > 400,
             "both answers are exercised: {hits:?}"
         );
     }

@@ -220,3 +220,76 @@ pub(super) fn start_checkpointer(ops: &Arc<OpsDb>) {
         tracing::warn!("no checkpoint thread for {}: {e}", ops.path.display());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 60 writes at once, every fifth of which inserts its row and then
+    /// fails: the failures keep nothing and get their own error, the others
+    /// commit (in as many groups as the writer made), and readers see them.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_write_undoes_only_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let ops = OpsDb::open(&dir.path().join("s.gpkg")).unwrap();
+        write_ops(&ops, |c| {
+            c.execute_batch("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+        })
+        .await
+        .unwrap();
+        let writes = (0..60i64).map(|x| {
+            write_ops(&ops, move |c| {
+                c.execute("INSERT INTO t (x) VALUES (?1)", [x])?;
+                if x % 5 == 0 {
+                    c.execute("INSERT INTO no_such_table VALUES (1)", [])?;
+                }
+                Ok(x)
+            })
+        });
+        let outcomes = futures::future::join_all(writes).await;
+        for (x, outcome) in (0..60i64).zip(&outcomes) {
+            match outcome {
+                Ok(v) => assert!(x % 5 != 0 && *v == x),
+                Err(StoreError::Sqlite { source, .. }) => {
+                    assert!(x % 5 == 0);
+                    assert!(source.to_string().contains("no_such_table"), "{source}");
+                }
+                Err(e) => panic!("{x}: {e}"),
+            }
+        }
+        let stored: Vec<i64> = read_ops(&ops, |c| {
+            let mut s = c.prepare("SELECT x FROM t ORDER BY x")?;
+            let rows = s.query_map([], |r| r.get(0))?;
+            rows.collect()
+        })
+        .await
+        .unwrap();
+        assert_eq!(stored, (0..60).filter(|x| x % 5 != 0).collect::<Vec<_>>());
+    }
+
+    /// Readers are read-only, and a write is visible to the next read.
+    #[tokio::test]
+    async fn readers_see_commits_and_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let ops = OpsDb::open(&dir.path().join("s.gpkg")).unwrap();
+        write_ops(&ops, |c| c.execute_batch("CREATE TABLE t (x INTEGER)"))
+            .await
+            .unwrap();
+        for x in 0..5i64 {
+            write_ops(&ops, move |c| c.execute("INSERT INTO t VALUES (?1)", [x]))
+                .await
+                .unwrap();
+            let n: i64 = read_ops(&ops, |c| {
+                c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            })
+            .await
+            .unwrap();
+            assert_eq!(n, x + 1);
+        }
+        let refused = read_ops(&ops, |c| c.execute("INSERT INTO t VALUES (9)", [])).await;
+        assert!(
+            matches!(refused, Err(StoreError::Sqlite { .. })),
+            "{refused:?}"
+        );
+    }
+}

@@ -5,7 +5,9 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use forsyning_model::{DigRequest, DigRequestStatus, DigResponse, DigResponseType, OrgId};
+use forsyning_model::{
+    verify_chain, AuditRecord, DigRequest, DigRequestStatus, DigResponse, DigResponseType, OrgId,
+};
 use forsyning_store::{DigFilter, DigRecord, Store, StoreError};
 use geo::Intersects;
 use geo_types::MultiPolygon;
@@ -142,6 +144,68 @@ pub async fn dig_requests(store: &dyn Store) {
     let completed = manual_answers(store, rec1).await;
     outbox::outbox(store, &completed, &rec2, &rec3, dup.id).await;
     area_filter(store, &mut rng).await;
+    audited_inserts(store, &mut rng, &rec2).await;
+}
+
+/// Requests stored together with the disclosure of their report: 60 at
+/// once, with 10 that conflict with a stored request among them. Every
+/// stored request has exactly its entry in a whole chain; a conflict
+/// stores neither.
+async fn audited_inserts(store: &dyn Store, rng: &mut ChaCha8Rng, existing: &DigRecord) {
+    let (log, _) = store.audit_log().await.unwrap();
+    let before = log.len() as u64;
+    let disclosure = |id: Uuid, n: u64| {
+        let (count, digest) = AuditRecord::digest_ids((0..n).map(|k| Uuid::from_u128(k.into())));
+        AuditRecord {
+            at: Utc::now(),
+            org_id: Some(org("DIG-C3")),
+            token_id: None,
+            action: "dig_request.report".into(),
+            dig_request_id: Some(id),
+            feature_count: count,
+            feature_digest: digest,
+        }
+    };
+    let requests: Vec<(DigRequest, bool)> = (0..60)
+        .map(|i| {
+            if i % 6 == 3 {
+                (existing.request.clone(), false)
+            } else {
+                (request(rng, 100 + i, "DIG-C3"), true)
+            }
+        })
+        .collect();
+    let outcomes =
+        futures::future::join_all(requests.iter().enumerate().map(|(i, (r, _))| {
+            store.insert_dig_request_audited(r, &[], disclosure(r.id, i as u64))
+        }))
+        .await;
+    let mut entries = Vec::new();
+    for ((r, fresh), outcome) in requests.iter().zip(outcomes) {
+        if *fresh {
+            let e = outcome.unwrap();
+            assert_eq!(e.record.dig_request_id, Some(r.id));
+            assert_eq!(
+                store.dig_request(r.id).await.unwrap().map(|d| d.request.id),
+                Some(r.id)
+            );
+            entries.push(e);
+        } else {
+            assert!(
+                matches!(outcome, Err(StoreError::Conflict(_))),
+                "{outcome:?}"
+            );
+        }
+    }
+    let (log, head) = store.audit_log().await.unwrap();
+    assert_eq!(log.len() as u64, before + 50, "{}", store.backend());
+    assert_eq!(
+        verify_chain(&log, head.as_ref().map(|(s, h)| (*s, h.as_str()))),
+        Ok(before + 50)
+    );
+    for e in entries {
+        assert_eq!(log[e.seq as usize - 1], e);
+    }
 }
 
 async fn manual_answers(store: &dyn Store, rec1: DigRecord) -> DigRecord {
