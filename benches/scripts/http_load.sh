@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Conflict reports over HTTP under load, with wrk, on one generated town in
-# the embedded store and in PostGIS, in one run.
+# Conflict reports over HTTP under load, on one generated town in the
+# embedded store and in PostGIS, in one run.
 #
 # For each backend: `forsyning serve` (release build) on the town, 200 dig
 # requests filed by a contractor, then `GET /api/v1/dig-requests/{id}` (the
 # report with features, distances and an audit entry per call) cycling over
 # them:
-#   1. paced: 50 connections, each waiting so that together they ask about
-#      RATE requests/s (default 1000); prints the rate reached and the
-#      latency percentiles;
-#   2. saturated: 32 connections as fast as the server answers.
+#   1. fixed rate, open loop (oha -q RATE --latency-correction): requests
+#      are sent on a schedule whatever the answers do, and each latency is
+#      counted from when its request was due, so a stall shows in the tail
+#      instead of slowing the sender (no coordinated omission);
+#   2. saturated (wrk, 32 connections, as fast as the server answers);
+#   3. filing new requests, `POST /api/v1/dig-requests` (match, report,
+#      store the request and its audit entry) at RATE/2 with oha.
 #
 # usage: benches/scripts/http_load.sh [FEATURES] [RATE]   (default 1000000 1000)
+# Needs wrk (apt-get install wrk) and oha (cargo install oha).
 # PostGIS is measured when FORSYNING_TEST_POSTGRES names a database;
 # FORSYNING_BENCH_DIR keeps the loaded stores for the next run.
 set -euo pipefail
@@ -21,6 +25,8 @@ rate="${2:-1000}"
 duration="${DURATION:-30s}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/forsyning/target}"
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
+oha=$(command -v oha || echo "$HOME/.cargo/bin/oha")
+[ -x "$oha" ] || { echo "needs oha (cargo install oha)"; exit 1; }
 cargo build --release -q -p forsyning
 bin="$CARGO_TARGET_DIR/release/forsyning"
 work=$(mktemp -d)
@@ -90,15 +96,45 @@ request = function()
 end
 delay = function() return pause end
 EOF
-  # 50 connections each pausing 50 ms between requests ask for about 1,000/s.
-  local conns=50 pause=$((50 * 1000 / rate))
-  echo "-- paced: $conns connections, $pause ms between a connection's requests (about $rate/s asked)"
-  PAUSE_MS=$pause wrk -t2 -c$conns -d"$duration" --latency -s "$work/get.lua" "http://127.0.0.1:$port" \
-    | grep -E "Requests/sec|Non-2xx|Socket errors|50%|90%|99%|requests in"
+  sed "s#^#http://127.0.0.1:$port/api/v1/dig-requests/#" "$work/ids-$name.txt" >"$work/urls-$name.txt"
+  echo "-- fixed rate: $rate requests/s for $duration, open loop, 100 connections"
+  "$oha" -q "$rate" -z "$duration" -c 100 --latency-correction --no-tui --output-format json \
+    --urls-from-file -H "Authorization: Bearer $token" "$work/urls-$name.txt" >"$work/oha-$name.json"
+  summary "$work/oha-$name.json"
   echo "-- saturated: 32 connections, no pause"
   wrk -t2 -c32 -d"$duration" --latency -s "$work/get.lua" "http://127.0.0.1:$port" \
     | grep -E "Requests/sec|Non-2xx|Socket errors|50%|90%|99%|requests in"
+  local half=$((rate / 2))
+  echo "-- filing new requests: POST at $half/s for $duration, open loop"
+  python3 - "$work/post-$name.json" $extent <<'EOF'
+import json, sys, datetime
+x0, y0, x1, y1 = map(float, sys.argv[2:6])
+cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+now = datetime.datetime.now(datetime.timezone.utc)
+ring = [[cx, cy], [cx + 60, cy], [cx + 60, cy + 60], [cx, cy + 60], [cx, cy]]
+json.dump({"polygon": {"type": "Polygon", "coordinates": [ring]}, "buffer_m": 2.0,
+           "period_from": (now + datetime.timedelta(hours=1)).isoformat(),
+           "period_to": (now + datetime.timedelta(days=7)).isoformat(),
+           "purpose": "bench", "contact": "bench"}, open(sys.argv[1], "w"))
+EOF
+  "$oha" -q "$half" -z "$duration" -c 100 --latency-correction --no-tui --output-format json \
+    -m POST -T application/json -D "$work/post-$name.json" -H "Authorization: Bearer $token" \
+    "http://127.0.0.1:$port/api/v1/dig-requests" >"$work/oha-post-$name.json"
+  summary "$work/oha-post-$name.json"
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
+}
+
+summary() { # oha's JSON report: rate reached, status codes, latency percentiles
+  python3 - "$1" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+s, p = r["summary"], r["latencyPercentiles"]
+codes = r.get("statusCodeDistribution", {})
+errors = r.get("errorDistribution", {})
+print(f"reached {s['requestsPerSec']:.0f}/s, success {s['successRate'] * 100:.2f}%, status {codes}, errors {errors}")
+print("latency p50 {:.1f} ms, p90 {:.1f} ms, p99 {:.1f} ms, p99.9 {:.1f} ms".format(
+    *(p[k] * 1e3 for k in ("p50", "p90", "p99", "p99.9"))))
+EOF
 }
 
 # The dig_report bench leaves the same town (seed 42) in town_N.gpkg and in
