@@ -33,6 +33,7 @@ use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use forsyning_model::{OrgId, Role};
 use forsyning_store::{Attempt, OutboxEvent, Store, StoreError, Webhook};
+use futures::StreamExt;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,9 @@ use crate::auth::Principal;
 use crate::{ApiError, AppState};
 
 type HmacSha256 = Hmac<Sha256>;
+
+/// Deliveries the dispatcher has under way at once.
+pub const PARALLEL_DELIVERIES: usize = 16;
 
 /// The server's webhook key, from which every owner's signing secret is derived.
 #[derive(Clone)]
@@ -156,8 +160,10 @@ impl Dispatcher {
         }
     }
 
-    /// Handles every event due at `now` (in batches of 50); returns how many
-    /// it handled.
+    /// Handles every event due at `now` (in batches of 50, up to
+    /// [`PARALLEL_DELIVERIES`] at a time, so one slow receiver does not hold
+    /// up the rest and the attempts share commits); returns how many it
+    /// handled.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let mut handled = 0;
         loop {
@@ -165,9 +171,16 @@ impl Dispatcher {
             if events.is_empty() {
                 return Ok(handled);
             }
-            for event in &events {
-                let attempt = self.attempt(event, now).await?;
-                self.store.record_attempt(event.id, &attempt).await?;
+            let outcomes: Vec<Result<(), StoreError>> = futures::stream::iter(events)
+                .map(|event| async move {
+                    let attempt = self.attempt(&event, now).await?;
+                    self.store.record_attempt(event.id, &attempt).await
+                })
+                .buffer_unordered(PARALLEL_DELIVERIES)
+                .collect()
+                .await;
+            for outcome in outcomes {
+                outcome?;
                 handled += 1;
             }
         }

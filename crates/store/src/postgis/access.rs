@@ -170,7 +170,7 @@ impl AccessStore for PostgisStore {
     async fn append_audit(&self, mut record: AuditRecord) -> Result<AuditEntry, StoreError> {
         record.at = truncate_millis(record.at);
         let mut tx = self.pool.begin().await?;
-        let e = append_audit_in(&mut *tx, record).await?;
+        let e = append_audit_in(&mut tx, record).await?;
         tx.commit().await?;
         Ok(e)
     }
