@@ -11,6 +11,7 @@ use tower_http::cors::CorsLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use tower_http::CompressionLevel;
 
 /// Limits of the HTTP stack; the binary fills them from its configuration.
 #[derive(Debug, Clone)]
@@ -76,7 +77,10 @@ pub(crate) fn apply(router: Router, limits: &Limits) -> Router {
         ))
         .layer(security(header::REFERRER_POLICY, "no-referrer"))
         .layer(DefaultBodyLimit::max(limits.body_bytes))
-        .layer(CompressionLayer::new())
+        // The fastest level: a conflict report of 60 features compresses
+        // to a fifth at level 1 too, and the default level cost 8% of the
+        // server's time at 800 dig requests/s (perf).
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(tower::limit::ConcurrencyLimitLayer::new(limits.concurrency))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
