@@ -5,8 +5,6 @@
 //! that reprojects swaps them for a CRS whose authority order is north first.
 
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Polygon};
-use serde::ser::{SerializeMap, SerializeTuple};
-use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 /// Why a GeoJSON geometry could not be read; the message names the place.
@@ -124,102 +122,10 @@ pub fn read_multi_polygon(
     }
 }
 
-/// A geometry that serialises as GeoJSON, coordinates as they are (2D,
-/// x first), streamed to the serializer without building a [`Value`].
-#[derive(Debug, Clone, Copy)]
-pub struct GeoJson<'a>(pub &'a Geometry<f64>);
+pub use forsyning_ingest::geojson::GeoJsonGeometry as GeoJson;
 
-struct Pos<'a>(&'a Coord<f64>);
-struct Line<'a>(&'a LineString<f64>);
-struct Rings<'a>(&'a Polygon<f64>);
-/// A JSON array of the items of an iterator, each serialised as `T`.
-struct Seq<I>(I);
-
-impl Serialize for Pos<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut t = s.serialize_tuple(2)?;
-        t.serialize_element(&self.0.x)?;
-        t.serialize_element(&self.0.y)?;
-        t.end()
-    }
-}
-
-impl Serialize for Line<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0 .0.iter().map(Pos))
-    }
-}
-
-impl Serialize for Rings<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(
-            std::iter::once(self.0.exterior())
-                .chain(self.0.interiors())
-                .map(Line),
-        )
-    }
-}
-
-impl<I, T> Serialize for Seq<I>
-where
-    I: Iterator<Item = T> + Clone,
-    T: Serialize,
-{
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.clone())
-    }
-}
-
-impl Serialize for GeoJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(2))?;
-        match self.0 {
-            Geometry::Point(p) => {
-                m.serialize_entry("type", "Point")?;
-                m.serialize_entry("coordinates", &Pos(&p.0))?;
-            }
-            Geometry::Line(l) => {
-                m.serialize_entry("type", "LineString")?;
-                m.serialize_entry("coordinates", &[Pos(&l.start), Pos(&l.end)])?;
-            }
-            Geometry::LineString(l) => {
-                m.serialize_entry("type", "LineString")?;
-                m.serialize_entry("coordinates", &Line(l))?;
-            }
-            Geometry::Polygon(p) => {
-                m.serialize_entry("type", "Polygon")?;
-                m.serialize_entry("coordinates", &Rings(p))?;
-            }
-            Geometry::MultiPoint(mp) => {
-                m.serialize_entry("type", "MultiPoint")?;
-                m.serialize_entry("coordinates", &Seq(mp.0.iter().map(|p| Pos(&p.0))))?;
-            }
-            Geometry::MultiLineString(ml) => {
-                m.serialize_entry("type", "MultiLineString")?;
-                m.serialize_entry("coordinates", &Seq(ml.0.iter().map(Line)))?;
-            }
-            Geometry::MultiPolygon(mp) => {
-                m.serialize_entry("type", "MultiPolygon")?;
-                m.serialize_entry("coordinates", &Seq(mp.0.iter().map(Rings)))?;
-            }
-            Geometry::Rect(r) => {
-                m.serialize_entry("type", "Polygon")?;
-                m.serialize_entry("coordinates", &Rings(&r.to_polygon()))?;
-            }
-            Geometry::Triangle(t) => {
-                m.serialize_entry("type", "Polygon")?;
-                m.serialize_entry("coordinates", &Rings(&t.to_polygon()))?;
-            }
-            Geometry::GeometryCollection(c) => {
-                m.serialize_entry("type", "GeometryCollection")?;
-                m.serialize_entry("geometries", &Seq(c.0.iter().map(GeoJson)))?;
-            }
-        }
-        m.end()
-    }
-}
-
-/// A geometry as a GeoJSON [`Value`] (see [`GeoJson`]).
+/// A geometry as a GeoJSON [`Value`] (see [`GeoJson`]); `null` for one
+/// with a non-finite coordinate, which validation keeps out of the store.
 pub fn write_geometry(g: &Geometry<f64>) -> Value {
     serde_json::to_value(GeoJson(g)).unwrap_or(Value::Null)
 }

@@ -23,10 +23,10 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion};
 use forsyning_api::dig::{build_report, match_owners, Disclosure};
-use forsyning_benches::{dig_areas, town_size};
+use forsyning_benches::{bench_record, dig_areas, town_size};
 use forsyning_fixtures::{Town, TownConfig};
-use forsyning_model::{DigRequest, DigRequestStatus, OrgId, SearchArea};
-use forsyning_store::{replace_dataset, DigRecord, GpkgStore, PostgisStore, Store};
+use forsyning_model::SearchArea;
+use forsyning_store::{replace_dataset, GpkgStore, PostgisStore, Store};
 use uuid::Uuid;
 
 /// Loads the town unless `store` holds it already (same feature count).
@@ -73,21 +73,7 @@ async fn load(store: &dyn Store, town: &Town) {
 async fn report(store: &dyn Store, area: &SearchArea) -> usize {
     let now = Utc::now();
     let matched = match_owners(store, area, now).await.unwrap();
-    let record = DigRecord {
-        request: DigRequest {
-            id: Uuid::nil(),
-            requester_id: OrgId::new("BENCH").unwrap(),
-            polygon: area.polygon().clone(),
-            buffer_m: area.buffer_m(),
-            period_from: now,
-            period_to: now,
-            purpose: String::new(),
-            contact: String::new(),
-            status: DigRequestStatus::Answered,
-            received_at: now,
-        },
-        responses: matched.responses,
-    };
+    let record = bench_record(area, matched.responses, now);
     let r = build_report(
         &record,
         &matched.contacts,

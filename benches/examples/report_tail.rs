@@ -11,12 +11,10 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use forsyning_api::dig::{answers, build_report, contacts, Disclosure};
-use forsyning_benches::{dig_areas, town_size};
+use forsyning_benches::{bench_record, dig_areas, town_size};
 use forsyning_fixtures::{Town, TownConfig};
-use forsyning_model::{DigRequest, DigRequestStatus, OrgId};
-use forsyning_store::{DigRecord, GpkgStore, Store};
+use forsyning_store::{GpkgStore, Store};
 use geo::CoordsIter;
-use uuid::Uuid;
 
 fn best<T>(mut f: impl FnMut() -> T) -> (Duration, T) {
     let mut out = None;
@@ -52,21 +50,7 @@ fn main() {
                 .expect("features")
         });
         let now = Utc::now();
-        let record = DigRecord {
-            request: DigRequest {
-                id: Uuid::nil(),
-                requester_id: OrgId::new("BENCH").expect("an id"),
-                polygon: area.polygon().clone(),
-                buffer_m: area.buffer_m(),
-                period_from: now,
-                period_to: now,
-                purpose: String::new(),
-                contact: String::new(),
-                status: DigRequestStatus::Answered,
-                received_at: now,
-            },
-            responses: answers(&ia, &features, now),
-        };
+        let record = bench_record(area, answers(&ia, &features, now), now);
         let c = contacts(&ia);
         let (t_report, _) = best(|| build_report(&record, &c, features.clone(), &Disclosure::Full));
         let vertices: usize = features.iter().map(|f| f.geometry.coords_count()).sum();

@@ -1,8 +1,10 @@
 //! What the criterion benches in `benches/benches/` share: the town size and
 //! the dig-request-like query areas.
 
+use chrono::{DateTime, Utc};
 use forsyning_fixtures::Town;
-use forsyning_model::SearchArea;
+use forsyning_model::{DigRequest, DigRequestStatus, DigResponse, OrgId, SearchArea};
+use forsyning_store::DigRecord;
 use geo_types::{Coord, LineString, Polygon};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -54,4 +56,28 @@ pub fn dig_areas(
             .expect("a star polygon with a finite buffer is a valid search area")
         })
         .collect()
+}
+
+/// A stored-looking request over `area`, received `now`, with `responses`:
+/// what a conflict report is built from.
+pub fn bench_record(
+    area: &SearchArea,
+    responses: Vec<DigResponse>,
+    now: DateTime<Utc>,
+) -> DigRecord {
+    DigRecord {
+        request: DigRequest {
+            id: uuid::Uuid::nil(),
+            requester_id: OrgId::new("BENCH").expect("a valid organisation id"),
+            polygon: area.polygon().clone(),
+            buffer_m: area.buffer_m(),
+            period_from: now,
+            period_to: now,
+            purpose: String::new(),
+            contact: String::new(),
+            status: DigRequestStatus::Answered,
+            received_at: now,
+        },
+        responses,
+    }
 }

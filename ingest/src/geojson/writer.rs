@@ -51,7 +51,7 @@ impl Serialize for FeatureOut<'_> {
         let mut map = s.serialize_map(Some(4))?;
         map.serialize_entry("type", "Feature")?;
         map.serialize_entry("id", &f.id)?;
-        map.serialize_entry("geometry", &GeometryOut(&f.geometry))?;
+        map.serialize_entry("geometry", &GeoJsonGeometry(&f.geometry))?;
         map.serialize_entry("properties", &PropertiesOut(f))?;
         map.end()
     }
@@ -99,9 +99,13 @@ impl Serialize for PropertiesOut<'_> {
     }
 }
 
-struct GeometryOut<'a>(&'a Geometry<f64>);
+/// A geometry that serialises as GeoJSON (2D, x first), streamed to the
+/// serializer without building a JSON value; a non-finite coordinate is an
+/// error.
+#[derive(Debug, Clone, Copy)]
+pub struct GeoJsonGeometry<'a>(pub &'a Geometry<f64>);
 
-impl Serialize for GeometryOut<'_> {
+impl Serialize for GeoJsonGeometry<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(2))?;
         match self.0 {
@@ -135,7 +139,7 @@ impl Serialize for GeometryOut<'_> {
             }
             Geometry::GeometryCollection(gc) => {
                 m.serialize_entry("type", "GeometryCollection")?;
-                m.serialize_entry("geometries", &Seq(|| gc.0.iter().map(GeometryOut)))?;
+                m.serialize_entry("geometries", &Seq(|| gc.0.iter().map(GeoJsonGeometry)))?;
             }
             Geometry::Rect(r) => {
                 m.serialize_entry("type", "Polygon")?;
