@@ -362,6 +362,7 @@ pub(crate) fn hilbert(order: u32, mut x: u32, mut y: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
+    use std::ops::RangeInclusive;
 
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
@@ -386,6 +387,38 @@ mod tests {
         );
         let (w, h) = (rng.gen_range(0.0..300.0), rng.gen_range(0.0..300.0));
         [x, x + w, y, y + h]
+    }
+
+    /// Inserts random boxes with `ids` the usual way (through SQLite).
+    fn insert_boxes(conn: &Connection, rng: &mut ChaCha8Rng, ids: RangeInclusive<i64>) {
+        let mut insert = conn
+            .prepare_cached(&format!("INSERT INTO {R} VALUES (?1, ?2, ?3, ?4, ?5)"))
+            .unwrap();
+        for id in ids {
+            let b = random_box(rng);
+            insert.execute(params![id, b[0], b[1], b[2], b[3]]).unwrap();
+        }
+    }
+
+    /// Pushes random boxes with `ids` into `load`, and adds each to
+    /// `expected` as the R-tree will store it (widened to f32).
+    fn push_boxes(
+        load: &mut RtreeLoad,
+        rng: &mut ChaCha8Rng,
+        ids: RangeInclusive<i64>,
+        expected: &mut Vec<(i64, [f32; 4])>,
+    ) {
+        for id in ids {
+            let b = random_box(rng);
+            load.push(id, b).unwrap();
+            let stored = [
+                round_down(b[0]),
+                round_up(b[1]),
+                round_down(b[2]),
+                round_up(b[3]),
+            ];
+            expected.push((id, stored));
+        }
     }
 
     /// What the R-tree stores, as `(id, box)` sorted by id.
@@ -497,28 +530,10 @@ mod tests {
         let conn = conn_with_rtree();
         let mut rng = ChaCha8Rng::seed_from_u64(2);
         // Rows already in the tree, added the usual way.
-        let mut insert = conn
-            .prepare(&format!("INSERT INTO {R} VALUES (?1, ?2, ?3, ?4, ?5)"))
-            .unwrap();
-        for id in 1..=700i64 {
-            let b = random_box(&mut rng);
-            insert.execute(params![id, b[0], b[1], b[2], b[3]]).unwrap();
-        }
+        insert_boxes(&conn, &mut rng, 1..=700i64);
         let mut expected = stored(&conn);
         let mut load = RtreeLoad::default();
-        for id in 701..=20_000i64 {
-            let b = random_box(&mut rng);
-            load.push(id, b).unwrap();
-            expected.push((
-                id,
-                [
-                    round_down(b[0]),
-                    round_up(b[1]),
-                    round_down(b[2]),
-                    round_up(b[3]),
-                ],
-            ));
-        }
+        push_boxes(&mut load, &mut rng, 701..=20_000i64, &mut expected);
         load.fill(&conn, R).unwrap();
         check(&conn);
         assert_eq!(stored(&conn), expected);
@@ -533,10 +548,7 @@ mod tests {
             .unwrap();
         assert_eq!(depth, 2, "20,000 boxes in nodes of 51 make three levels");
         // SQLite goes on maintaining the packed tree: inserts, moves, deletes.
-        for id in 20_001..=20_500i64 {
-            let b = random_box(&mut rng);
-            insert.execute(params![id, b[0], b[1], b[2], b[3]]).unwrap();
-        }
+        insert_boxes(&conn, &mut rng, 20_001..=20_500i64);
         conn.execute(&format!("DELETE FROM {R} WHERE id % 3 = 0"), [])
             .unwrap();
         conn.execute(
@@ -557,19 +569,7 @@ mod tests {
             let mut rng = ChaCha8Rng::seed_from_u64(n as u64);
             let mut load = RtreeLoad::default();
             let mut expected = Vec::new();
-            for id in 1..=n {
-                let b = random_box(&mut rng);
-                load.push(id, b).unwrap();
-                expected.push((
-                    id,
-                    [
-                        round_down(b[0]),
-                        round_up(b[1]),
-                        round_down(b[2]),
-                        round_up(b[3]),
-                    ],
-                ));
-            }
+            push_boxes(&mut load, &mut rng, 1..=n, &mut expected);
             load.fill(&conn, R).unwrap();
             check(&conn);
             assert_eq!(stored(&conn), expected, "{n} boxes");
@@ -586,13 +586,7 @@ mod tests {
     fn few_new_boxes_in_a_big_tree_are_inserted_one_by_one() {
         let conn = conn_with_rtree();
         let mut rng = ChaCha8Rng::seed_from_u64(6);
-        let mut insert = conn
-            .prepare(&format!("INSERT INTO {R} VALUES (?1, ?2, ?3, ?4, ?5)"))
-            .unwrap();
-        for id in 1..=3000i64 {
-            let b = random_box(&mut rng);
-            insert.execute(params![id, b[0], b[1], b[2], b[3]]).unwrap();
-        }
+        insert_boxes(&conn, &mut rng, 1..=3000i64);
         let root_before: Vec<u8> = conn
             .query_row(
                 &format!("SELECT data FROM {R}_node WHERE nodeno = 1"),
@@ -602,19 +596,7 @@ mod tests {
             .unwrap();
         let mut expected = stored(&conn);
         let mut load = RtreeLoad::default();
-        for id in 3001..=3100i64 {
-            let b = random_box(&mut rng);
-            load.push(id, b).unwrap();
-            expected.push((
-                id,
-                [
-                    round_down(b[0]),
-                    round_up(b[1]),
-                    round_down(b[2]),
-                    round_up(b[3]),
-                ],
-            ));
-        }
+        push_boxes(&mut load, &mut rng, 3001..=3100i64, &mut expected);
         load.fill(&conn, R).unwrap();
         check(&conn);
         assert_eq!(stored(&conn), expected);
@@ -635,13 +617,7 @@ mod tests {
         for (old, retired, new) in [(3000i64, 2500i64, 2000i64), (3000, 100, 50), (500, 500, 0)] {
             let conn = conn_with_rtree();
             let mut rng = ChaCha8Rng::seed_from_u64(old as u64 + new as u64);
-            let mut insert = conn
-                .prepare(&format!("INSERT INTO {R} VALUES (?1, ?2, ?3, ?4, ?5)"))
-                .unwrap();
-            for id in 1..=old {
-                let b = random_box(&mut rng);
-                insert.execute(params![id, b[0], b[1], b[2], b[3]]).unwrap();
-            }
+            insert_boxes(&conn, &mut rng, 1..=old);
             // Retire every id up to `retired` that is odd or below 10: a scattered set.
             let gone: Vec<i64> = (1..=retired).filter(|i| i % 2 == 1 || *i < 10).collect();
             let mut expected: Vec<_> = stored(&conn)
@@ -650,19 +626,7 @@ mod tests {
                 .collect();
             let mut load = RtreeLoad::default();
             load.retire(gone.iter().copied());
-            for id in old + 1..=old + new {
-                let b = random_box(&mut rng);
-                load.push(id, b).unwrap();
-                expected.push((
-                    id,
-                    [
-                        round_down(b[0]),
-                        round_up(b[1]),
-                        round_down(b[2]),
-                        round_up(b[3]),
-                    ],
-                ));
-            }
+            push_boxes(&mut load, &mut rng, old + 1..=old + new, &mut expected);
             load.fill(&conn, R).unwrap();
             check(&conn);
             assert_eq!(
