@@ -729,20 +729,9 @@ fn tokio_stream_of(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn klic_delivery_is_read_for_the_owner_whose_code_is_the_org() {
-    let Some(data) = forsyning_fixtures::test_env::shared_data() else {
+    let Some(zips) = forsyning_fixtures::test_env::klic_deliveries() else {
         return;
     };
-    let dir = data.join("network/imkl");
-    let mut zips: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let n = p.file_name().unwrap().to_string_lossy();
-            n.starts_with("Levering_") && n.ends_with(".zip")
-        })
-        .collect();
-    zips.sort();
-    assert_eq!(zips.len(), 2, "two KLIC deliveries in {}", dir.display());
     let mut with_others = false;
     for zip in &zips {
         // Elements per owner code, as the library reads the delivery.

@@ -36,19 +36,7 @@ const CLASSES: &[&str] = &[
 ];
 
 fn deliveries() -> Option<Vec<PathBuf>> {
-    let data = forsyning_fixtures::test_env::shared_data()?;
-    let dir = data.join("network/imkl");
-    let mut zips: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let n = p.file_name().unwrap().to_string_lossy();
-            n.starts_with("Levering_") && n.ends_with(".zip")
-        })
-        .collect();
-    zips.sort();
-    assert_eq!(zips.len(), 2, "two KLIC deliveries in {}", dir.display());
-    Some(zips)
+    forsyning_fixtures::test_env::klic_deliveries()
 }
 
 /// Elements per owner code by string scan: each class start tag, and the

@@ -52,7 +52,7 @@ fn to_records(raws: Vec<Raw>) -> Result<Vec<DigRecord>, StoreError> {
 }
 
 /// Reads request `id`, lets `change` update it, and writes the request's
-/// status and every response back, in one immediate transaction.
+/// status and every response back, as one write of the group commit.
 async fn update(
     store: &super::GpkgStore,
     id: Uuid,
