@@ -1,0 +1,1 @@
+//! Terrain and water: DEM grids, depression filling, bluespots, flood scenarios.
