@@ -25,13 +25,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/datasets/{id}/versions", get(versions))
 }
 
-#[derive(Debug, Serialize)]
-struct Me {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct Me {
     org_id: Option<String>,
     name: Option<String>,
     role: Option<&'static str>,
 }
 
+#[utoipa::path(get, path = "/api/v1/me", tag = "Access", responses((status = 200, description = "The caller's organisation; nulls for anonymous callers", body = Me), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody)), security((), ("bearer" = [])))]
 async fn me(p: Principal) -> Json<Me> {
     let org = p.org();
     Json(Me {
@@ -85,13 +86,24 @@ async fn audit(
     action: &str,
     features: &[NetworkFeature],
 ) -> Result<(), ApiError> {
+    audit_ids(state, p, action, features.iter().map(|f| f.id)).await
+}
+
+/// Writes the disclosure of the features `ids` to `p` (outside a dig
+/// request) to the audit log; the answer must not leave before this returns.
+pub(crate) async fn audit_ids(
+    state: &AppState,
+    p: &Principal,
+    action: &str,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<(), ApiError> {
     let what = Disclosed {
         org_id: p.org().map(|o| &o.id),
         token_id: p.token_id(),
         action,
         dig_request_id: None,
     };
-    crate::audit::record(state.store.as_ref(), what, features.iter().map(|f| f.id)).await
+    crate::audit::record(state.store.as_ref(), what, ids).await
 }
 
 fn geojson(features: &[NetworkFeature]) -> Result<Response, ApiError> {
@@ -101,6 +113,7 @@ fn geojson(features: &[NetworkFeature]) -> Result<Response, ApiError> {
     Ok(([(CONTENT_TYPE, "application/geo+json")], body).into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/features", tag = "Network", params(("bbox" = String, Query, description = "minx,miny,maxx,maxy in EPSG:25832 metres, at most 25 km²"), ("limit" = Option<u32>, Query, description = "1..=10000, default 1000")), responses((status = 200, description = "A GeoJSON FeatureCollection (EPSG:25832) of the features the caller may see; audited", content_type = "application/geo+json", body = Object), (status = 400, description = "Malformed request (the message names the field)", body = crate::openapi::ErrorBody), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The caller's role may not do this", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 async fn features_in_bbox(
     State(state): State<AppState>,
     p: Principal,
@@ -132,6 +145,7 @@ async fn features_in_bbox(
     geojson(&features)
 }
 
+#[utoipa::path(get, path = "/api/v1/features/{id}", tag = "Network", params(("id" = Uuid, Path, description = "The feature id")), responses((status = 200, description = "A FeatureCollection of the one feature (EPSG:25832); audited", content_type = "application/geo+json", body = Object), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The caller's role may not do this", body = crate::openapi::ErrorBody), (status = 404, description = "Not found, or not the caller's to see", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 async fn feature_by_id(
     State(state): State<AppState>,
     p: Principal,
@@ -152,14 +166,15 @@ async fn feature_by_id(
     geojson(&one)
 }
 
-#[derive(Debug, Serialize)]
-struct DatasetOut {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct DatasetOut {
     dataset_id: Uuid,
     owner_id: String,
     name: String,
     current_version: u32,
 }
 
+#[utoipa::path(get, path = "/api/v1/datasets", tag = "Network", responses((status = 200, description = "The datasets the caller may see", body = [DatasetOut]), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The caller's role may not do this", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 async fn datasets(
     State(state): State<AppState>,
     p: Principal,
@@ -179,14 +194,15 @@ async fn datasets(
     Ok(Json(out))
 }
 
-#[derive(Debug, Serialize)]
-struct VersionOut {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct VersionOut {
     version: u32,
     feature_count: u64,
     valid_from: chrono::DateTime<Utc>,
     valid_to: Option<chrono::DateTime<Utc>>,
 }
 
+#[utoipa::path(get, path = "/api/v1/datasets/{id}/versions", tag = "Network", params(("id" = Uuid, Path, description = "The dataset id")), responses((status = 200, description = "The committed versions, oldest first", body = [VersionOut]), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The caller's role may not do this", body = crate::openapi::ErrorBody), (status = 404, description = "Not found, or not the caller's to see", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 async fn versions(
     State(state): State<AppState>,
     p: Principal,

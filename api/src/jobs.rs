@@ -24,7 +24,7 @@ use crate::auth::Principal;
 use crate::{ApiError, AppState};
 
 /// Where a job is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
     Queued,
@@ -38,10 +38,11 @@ pub enum JobState {
 }
 
 /// A job as `GET /api/v1/jobs/{id}` shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Job {
     pub id: Uuid,
     pub kind: &'static str,
+    #[schema(value_type = String)]
     pub owner_id: OrgId,
     pub dataset: String,
     pub state: JobState,
@@ -49,6 +50,7 @@ pub struct Job {
     pub finished_at: Option<DateTime<Utc>>,
     pub progress: Progress,
     /// The validation report, when the job has read everything.
+    #[schema(value_type = Option<Object>)]
     pub report: Option<Value>,
     /// What went wrong, for a failed or rejected job.
     pub message: Option<String>,
@@ -57,7 +59,7 @@ pub struct Job {
 }
 
 /// How far a job has come.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Progress {
     pub bytes_read: u64,
     pub bytes_total: u64,
@@ -205,6 +207,7 @@ pub(crate) fn routes() -> Router<AppState> {
 
 /// The job's owner (its organisation) or an admin; 404 for anyone else,
 /// so job ids of others are not confirmed. Never cached: it changes.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "Network", params(("id" = String, Path, description = "The job id")), responses((status = 200, description = "The job: state, progress, report", body = Job), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 404, description = "Not found, or not the caller's to see", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 async fn show(
     State(state): State<AppState>,
     p: Principal,

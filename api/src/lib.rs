@@ -14,9 +14,12 @@ mod health;
 pub mod interest;
 pub mod jobs;
 mod layers;
+pub mod ogc;
 pub mod oidc;
+pub mod openapi;
 pub mod policy;
 pub mod upload;
+mod viewer;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -110,6 +113,9 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         .merge(interest::routes())
         .merge(webhooks::routes())
         .merge(jobs::routes())
+        .merge(ogc::routes())
+        .merge(openapi::routes())
+        .merge(viewer::routes())
         .fallback(|| async { ApiError::NotFound });
     let routes = layers::with_timeout(timed, limits)
         .merge(upload::routes(&state.uploads))

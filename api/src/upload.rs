@@ -484,6 +484,7 @@ fn plan(parts: Parts, owner: &OrgId) -> Result<Plan, ApiError> {
 }
 
 /// `POST /api/v1/owners/{org}/datasets`: 202 with the job.
+#[utoipa::path(post, path = "/api/v1/owners/{org}/datasets", tag = "Network", params(("org" = String, Path, description = "The owner"), ("dataset" = Option<String>, Query, description = "Dataset name, default network"), ("lenient" = Option<bool>, Query, description = "Store the valid features even when some are rejected")), request_body(content = crate::openapi::UploadFormDoc, content_type = "multipart/form-data"), responses((status = 202, description = "The job; Location names it", body = crate::openapi::JobCreatedDoc), (status = 400, description = "Malformed request (the message names the field)", body = crate::openapi::ErrorBody), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The caller's role may not do this", body = crate::openapi::ErrorBody), (status = 404, description = "Not found, or not the caller's to see", body = crate::openapi::ErrorBody), (status = 413, description = "Body too large", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 async fn upload(
     State(state): State<AppState>,
     p: Principal,

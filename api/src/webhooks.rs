@@ -296,8 +296,9 @@ struct RegisterBody {
 }
 
 /// A webhook as the API shows it.
-#[derive(Debug, Serialize)]
-struct HookView {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct HookView {
+    #[schema(value_type = String)]
     owner_id: OrgId,
     url: String,
     created_at: DateTime<Utc>,
@@ -330,6 +331,7 @@ fn check_url(url: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+#[utoipa::path(put, path = "/api/v1/owners/{org}/webhook", tag = "Webhooks", params(("org" = String, Path, description = "The owner")), request_body = crate::openapi::WebhookBodyDoc, responses((status = 200, description = "The webhook with its signing secret (shown once)", body = HookView), (status = 400, description = "Malformed request (the message names the field)", body = crate::openapi::ErrorBody), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The caller's role may not do this", body = crate::openapi::ErrorBody), (status = 404, description = "Not found, or not the caller's to see", body = crate::openapi::ErrorBody), (status = 503, description = "Not configured or not ready", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 async fn register(
     State(state): State<AppState>,
     p: Principal,
@@ -363,6 +365,7 @@ async fn register(
     }))
 }
 
+#[utoipa::path(get, path = "/api/v1/owners/{org}/webhook", tag = "Webhooks", params(("org" = String, Path, description = "The owner")), responses((status = 200, description = "The webhook, without its secret", body = HookView), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The caller's role may not do this", body = crate::openapi::ErrorBody), (status = 404, description = "Not found, or not the caller's to see", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 async fn show(
     State(state): State<AppState>,
     p: Principal,
@@ -383,6 +386,7 @@ async fn show(
     }))
 }
 
+#[utoipa::path(delete, path = "/api/v1/owners/{org}/webhook", tag = "Webhooks", params(("org" = String, Path, description = "The owner")), responses((status = 204, description = "Removed"), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The caller's role may not do this", body = crate::openapi::ErrorBody), (status = 404, description = "Not found, or not the caller's to see", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 async fn remove(
     State(state): State<AppState>,
     p: Principal,
@@ -402,6 +406,7 @@ struct EventsQuery {
     limit: Option<u32>,
 }
 
+#[utoipa::path(get, path = "/api/v1/owners/{org}/events", tag = "Webhooks", params(("org" = String, Path, description = "The owner"), ("limit" = Option<u32>, Query, description = "1..=1000, default 100")), responses((status = 200, description = "The owner's webhook events, newest first, with their delivery state", body = [Object]), (status = 400, description = "Malformed request (the message names the field)", body = crate::openapi::ErrorBody), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The caller's role may not do this", body = crate::openapi::ErrorBody), (status = 404, description = "Not found, or not the caller's to see", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 async fn events(
     State(state): State<AppState>,
     p: Principal,

@@ -31,7 +31,7 @@ pub(super) struct CoordinationQuery {
 }
 
 /// The answer: the request, the distance used, and the others.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Coordination {
     pub dig_request_id: Uuid,
     pub within_m: f64,
@@ -39,10 +39,12 @@ pub struct Coordination {
 }
 
 /// Another request to coordinate with.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Neighbour {
     pub id: Uuid,
+    #[schema(value_type = String)]
     pub requester_id: OrgId,
+    #[schema(value_type = String)]
     pub status: DigRequestStatus,
     pub period_from: DateTime<Utc>,
     pub period_to: DateTime<Utc>,
@@ -55,6 +57,7 @@ pub struct Neighbour {
     pub overlap_to: DateTime<Utc>,
 }
 
+#[utoipa::path(get, path = "/api/v1/dig-requests/{id}/coordination", tag = "Dig requests", params(("id" = String, Path, description = "The dig request id"), ("within_m" = Option<f64>, Query, description = "Metres, at most 1000 (default: serve --coordination-m)")), responses((status = 200, description = "Nearby requests with overlapping periods", body = Coordination), (status = 400, description = "Malformed request (the message names the field)", body = crate::openapi::ErrorBody), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 404, description = "Not found, or not the caller's to see", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 pub(super) async fn coordination(
     State(state): State<AppState>,
     p: Principal,

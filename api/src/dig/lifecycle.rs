@@ -49,6 +49,7 @@ async fn load(state: &AppState, id: &str) -> Result<DigRecord, ApiError> {
     state.store.dig_request(id).await?.ok_or(ApiError::NotFound)
 }
 
+#[utoipa::path(put, path = "/api/v1/dig-requests/{id}/responses/{owner}", tag = "Dig requests", params(("id" = String, Path, description = "The dig request id"), ("owner" = String, Path, description = "The answering owner")), request_body = crate::openapi::AnswerBodyDoc, responses((status = 200, description = "The updated report", body = DigReport), (status = 400, description = "Malformed request (the message names the field)", body = crate::openapi::ErrorBody), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The caller's role may not do this", body = crate::openapi::ErrorBody), (status = 404, description = "Not found, or not the caller's to see", body = crate::openapi::ErrorBody), (status = 409, description = "The resource's state does not allow this", body = crate::openapi::ErrorBody), (status = 422, description = "Breaks a rule (the error code names it)", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 pub(super) async fn answer(
     State(state): State<AppState>,
     p: Principal,
@@ -108,6 +109,7 @@ pub(super) async fn answer(
     ))
 }
 
+#[utoipa::path(post, path = "/api/v1/dig-requests/{id}/complete", tag = "Dig requests", params(("id" = String, Path, description = "The dig request id")), responses((status = 200, description = "The completed report", body = DigReport), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The caller's role may not do this", body = crate::openapi::ErrorBody), (status = 404, description = "Not found, or not the caller's to see", body = crate::openapi::ErrorBody), (status = 409, description = "The resource's state does not allow this", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 pub(super) async fn complete(
     State(state): State<AppState>,
     p: Principal,

@@ -18,12 +18,12 @@
 //!
 //! Every report that discloses features is written to the audit log first.
 
-mod coordination;
+pub(crate) mod coordination;
 mod intake;
-mod lifecycle;
+pub(crate) mod lifecycle;
 mod matching;
 pub mod package;
-mod package_routes;
+pub(crate) mod package_routes;
 mod report;
 mod service;
 
@@ -69,6 +69,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
 }
 
+#[utoipa::path(post, path = "/api/v1/dig-requests", tag = "Dig requests", request_body = crate::openapi::DigRequestBody, responses((status = 201, description = "The conflict report; Location names the request", body = DigReport), (status = 400, description = "Malformed request (the message names the field)", body = crate::openapi::ErrorBody), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The caller's role may not do this", body = crate::openapi::ErrorBody), (status = 413, description = "Body too large", body = crate::openapi::ErrorBody), (status = 422, description = "Breaks a rule (the error code names it)", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 async fn create(
     State(state): State<AppState>,
     p: Principal,
@@ -91,6 +92,7 @@ async fn create(
     Ok((StatusCode::CREATED, [(LOCATION, location)], Json(report)))
 }
 
+#[utoipa::path(get, path = "/api/v1/dig-requests/{id}", tag = "Dig requests", params(("id" = String, Path, description = "The dig request id")), responses((status = 200, description = "The report as the caller may see it; audited when it holds features", body = DigReport), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 404, description = "Not found, or not the caller's to see", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 async fn one(
     State(state): State<AppState>,
     p: Principal,
@@ -116,6 +118,7 @@ async fn one(
     ))
 }
 
+#[utoipa::path(get, path = "/api/v1/dig-requests", tag = "Dig requests", responses((status = 200, description = "Every request the caller may see, oldest first, without features", body = [DigReport]), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 async fn list(
     State(state): State<AppState>,
     p: Principal,

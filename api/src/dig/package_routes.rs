@@ -80,6 +80,7 @@ impl Format {
 }
 
 /// `GET /api/v1/dig-requests/{id}/{file}`.
+#[utoipa::path(get, path = "/api/v1/dig-requests/{id}/{file}", tag = "Dig requests", params(("id" = String, Path, description = "The dig request id"), ("file" = String, Path, description = "package.geojson, package.gml, map.png or map.pdf")), responses((status = 200, description = "The field package (GeoJSON EPSG:25832, LER 2.2 GML, PNG or PDF map); audited when it holds features", content_type = ["application/geo+json", "application/gml+xml", "image/png", "application/pdf"]), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 404, description = "Not found, or not the caller's to see", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 pub(super) async fn package(
     State(state): State<AppState>,
     p: Principal,

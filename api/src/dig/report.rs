@@ -33,10 +33,12 @@ pub enum Disclosure {
 
 /// The report of one dig request. Times are UTC; geometries GeoJSON in
 /// EPSG:25832 (metres, easting first).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DigReport {
     pub id: Uuid,
+    #[schema(value_type = String)]
     pub status: DigRequestStatus,
+    #[schema(value_type = String)]
     pub requester_id: OrgId,
     pub received: DateTime<Utc>,
     /// When every owner must have answered (LER's rule).
@@ -48,6 +50,7 @@ pub struct DigReport {
     pub contact: String,
     /// Always `EPSG:25832`.
     pub crs: &'static str,
+    #[schema(value_type = Object)]
     pub polygon: Value,
     pub owners: Vec<OwnerAnswer>,
     /// Absent when the caller may see no feature of this request.
@@ -56,9 +59,11 @@ pub struct DigReport {
 }
 
 /// One owner's answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OwnerAnswer {
+    #[schema(value_type = String)]
     pub owner_id: OrgId,
+    #[schema(value_type = String)]
     pub answer: DigResponseType,
     /// The answer's LER 2.2 term.
     pub answer_ler: &'static str,
@@ -70,23 +75,31 @@ pub struct OwnerAnswer {
 }
 
 /// One delivered feature.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReportFeature {
     pub id: Uuid,
+    #[schema(value_type = String)]
     pub owner_id: OrgId,
+    #[schema(value_type = String)]
     pub theme: Theme,
+    #[schema(value_type = String)]
     pub kind: Kind,
+    #[schema(value_type = Option<String>)]
     pub status: Option<Status>,
+    #[schema(value_type = Option<String>)]
     pub hazard: Option<Hazard>,
     pub safety_note: Option<String>,
     /// True for dangerous and very dangerous lines: call the owner before digging.
     pub contact_owner_before_digging: bool,
     /// Indicative depth below terrain, millimetres.
     pub depth_mm: Option<u32>,
+    #[schema(value_type = String)]
     pub accuracy_xy: AccuracyClass,
+    #[schema(value_type = String)]
     pub accuracy_z: AccuracyClass,
     /// Exact distance to the dig polygon, metres (0 inside it).
     pub distance_m: f64,
+    #[schema(value_type = Object)]
     pub geometry: FeatureGeometry,
 }
 

@@ -55,6 +55,7 @@ async fn owner_for(state: &AppState, p: &Principal, org: &str) -> Result<OrgId, 
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/owners/{org}/interest-areas", tag = "Interest areas", params(("org" = String, Path, description = "The owner")), responses((status = 200, description = "A GeoJSON FeatureCollection (EPSG:25832) of the owner's interest areas", content_type = "application/geo+json", body = Object), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The caller's role may not do this", body = crate::openapi::ErrorBody), (status = 404, description = "Not found, or not the caller's to see", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 async fn read(
     State(state): State<AppState>,
     p: Principal,
@@ -69,12 +70,14 @@ async fn read(
         .into_response())
 }
 
-#[derive(Debug, Serialize)]
-struct Replaced {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct Replaced {
+    #[schema(value_type = String)]
     owner_id: OrgId,
     interest_areas: usize,
 }
 
+#[utoipa::path(put, path = "/api/v1/owners/{org}/interest-areas", tag = "Interest areas", params(("org" = String, Path, description = "The owner")), request_body(content = Object, description = "A GeoJSON FeatureCollection of Polygons or MultiPolygons with themes, contact, marks_on_site (CRS84 unless a legacy crs member says otherwise)", content_type = "application/geo+json"), responses((status = 200, description = "How many areas the owner now has", body = Replaced), (status = 400, description = "Malformed request (the message names the field)", body = crate::openapi::ErrorBody), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The caller's role may not do this", body = crate::openapi::ErrorBody), (status = 404, description = "Not found, or not the caller's to see", body = crate::openapi::ErrorBody), (status = 413, description = "Body too large", body = crate::openapi::ErrorBody), (status = 422, description = "Breaks a rule (the error code names it)", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 async fn replace(
     State(state): State<AppState>,
     p: Principal,

@@ -109,4 +109,4 @@ pub use iter::Features;
 pub use limits::ReaderLimits;
 pub(crate) use mapping::{record_outcome, Record};
 pub use reader::{GeoJsonReader, ReadSummary, CRS84};
-pub use writer::{write_feature_collection, GeoJsonGeometry};
+pub use writer::{write_feature_collection, GeoJsonGeometry, GeoJsonProperties};

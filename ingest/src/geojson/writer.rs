@@ -59,6 +59,18 @@ impl Serialize for FeatureOut<'_> {
 
 struct PropertiesOut<'a>(&'a NetworkFeature);
 
+/// A feature's properties as [`write_feature_collection`] writes them (the
+/// mapped properties, model codes and units), for writers of other
+/// envelopes (OGC API Features items).
+#[derive(Debug, Clone, Copy)]
+pub struct GeoJsonProperties<'a>(pub &'a NetworkFeature);
+
+impl Serialize for GeoJsonProperties<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        PropertiesOut(self.0).serialize(s)
+    }
+}
+
 impl Serialize for PropertiesOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         fn opt<M: SerializeMap, T: Serialize>(

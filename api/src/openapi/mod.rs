@@ -1,0 +1,239 @@
+//! The OpenAPI 3.0 document of the whole API, generated from the handlers'
+//! `#[utoipa::path]` annotations and served at `/openapi.json`.
+//! `api/tests/openapi.rs` compares it with the committed
+//! `api/tests/snapshots/openapi.json` and checks that every route of the
+//! router is in it.
+
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use crate::AppState;
+
+/// Every error answer: `{"error": code, "message": sentence}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable code, e.g. `invalid_bbox`, `not_found`.
+    pub error: String,
+    /// What is wrong, naming the field or rule.
+    pub message: String,
+}
+
+/// A GeoJSON Feature (RFC 7946) as the OGC routes write it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeatureDoc {
+    /// `Feature`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+    /// A GeoJSON geometry in the answer's CRS.
+    #[schema(value_type = Object)]
+    pub geometry: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub properties: serde_json::Value,
+    pub links: Vec<crate::ogc::Link>,
+}
+
+/// A GeoJSON FeatureCollection with OGC API Features' paging members.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FeatureCollectionDoc {
+    /// `FeatureCollection`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub features: Vec<FeatureDoc>,
+    /// `self`, `collection`, and `next`/`prev` when there are more pages.
+    pub links: Vec<crate::ogc::Link>,
+    pub number_matched: u64,
+    pub number_returned: u64,
+    /// When the answer was made, RFC 3339.
+    pub time_stamp: String,
+}
+
+/// The body of `POST /api/v1/dig-requests`. Unknown members are refused.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DigRequestBody {
+    /// A GeoJSON Polygon, positions easting/longitude first.
+    #[schema(value_type = Object)]
+    pub polygon: serde_json::Value,
+    /// The polygon's CRS: `EPSG:25832` (default), `CRS84`, `EPSG:4326` or any EPSG code.
+    pub crs: Option<String>,
+    /// Buffer around the polygon, metres, 0-50.
+    pub buffer_m: f64,
+    /// RFC 3339.
+    pub period_from: String,
+    /// RFC 3339.
+    pub period_to: String,
+    pub purpose: String,
+    pub contact: String,
+}
+
+/// The body of an owner's manual answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnswerBodyDoc {
+    /// `delivered`, `not_delivered`, `no_lines_in_area`,
+    /// `taken_for_manual_handling`, `on_site_marking_delivered` or
+    /// `on_site_marking_not_delivered`.
+    pub answer: String,
+}
+
+/// The body of a webhook registration.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookBodyDoc {
+    /// An http:// or https:// address, at most 2048 characters.
+    pub url: String,
+}
+
+/// The parts of a dataset upload.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadFormDoc {
+    /// One or more files; the extension picks the reader.
+    #[schema(value_type = Vec<String>)]
+    pub file: Vec<String>,
+    /// A TOML mapping of the owner's columns, codes and units.
+    pub mapping: Option<String>,
+    /// Dataset name, default `network`.
+    pub dataset: Option<String>,
+    /// `true` or `false`.
+    pub lenient: Option<String>,
+}
+
+/// The answer to an upload: the job and where to follow it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobCreatedDoc {
+    pub job: uuid::Uuid,
+    pub href: String,
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token (`fsy_...`, from `forsyning token issue`) or, with single sign-on, an OIDC JWT",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Forsyning API",
+        description = "Utility networks, dig requests (LER 2), interest areas and OGC API Features. Errors answer `{\"error\": code, \"message\": ...}`.",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        crate::health::healthz,
+        crate::health::readyz,
+        crate::health::status,
+        crate::features::me,
+        crate::features::features_in_bbox,
+        crate::features::feature_by_id,
+        crate::features::datasets,
+        crate::features::versions,
+        crate::upload::upload,
+        crate::jobs::show,
+        crate::dig::list,
+        crate::dig::create,
+        crate::dig::one,
+        crate::dig::lifecycle::answer,
+        crate::dig::lifecycle::complete,
+        crate::dig::coordination::coordination,
+        crate::dig::package_routes::package,
+        crate::interest::read,
+        crate::interest::replace,
+        crate::webhooks::register,
+        crate::webhooks::show,
+        crate::webhooks::remove,
+        crate::webhooks::events,
+        crate::ogc::meta::landing,
+        crate::ogc::meta::conformance,
+        crate::ogc::meta::collections,
+        crate::ogc::meta::collection,
+        crate::ogc::items::items,
+        crate::ogc::items::item,
+        openapi_json,
+    ),
+    components(schemas(
+        ErrorBody,
+        DigRequestBody,
+        AnswerBodyDoc,
+        WebhookBodyDoc,
+        UploadFormDoc,
+        JobCreatedDoc,
+        crate::health::Health,
+        crate::health::Status,
+        crate::features::Me,
+        crate::features::DatasetOut,
+        crate::features::VersionOut,
+        crate::jobs::Job,
+        crate::jobs::JobState,
+        crate::jobs::Progress,
+        crate::dig::DigReport,
+        crate::dig::OwnerAnswer,
+        crate::dig::ReportFeature,
+        crate::dig::coordination::Coordination,
+        crate::dig::coordination::Neighbour,
+        crate::webhooks::HookView,
+        crate::interest::Replaced,
+        FeatureDoc,
+        FeatureCollectionDoc,
+        crate::ogc::Link,
+        crate::ogc::meta::LandingPage,
+        crate::ogc::meta::Conformance,
+        crate::ogc::meta::Collections,
+        crate::ogc::meta::CollectionInfo,
+        crate::ogc::meta::Extent,
+        crate::ogc::meta::SpatialExtent,
+    )),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "Meta", description = "Health, readiness, status and this document"),
+        (name = "Access", description = "Who the caller is"),
+        (name = "Network", description = "Network features, datasets and uploads (owners, admins; contractors inside their dig requests)"),
+        (name = "Dig requests", description = "LER dig requests: intake, report, answers, packages, coordination"),
+        (name = "Interest areas", description = "Owners' interest areas"),
+        (name = "Webhooks", description = "Owner notifications"),
+        (name = "OGC API Features", description = "Part 1 Core (GeoJSON, OpenAPI 3.0) and Part 2 CRS under /ogc"),
+    )
+)]
+struct ApiDoc;
+
+/// The API's OpenAPI 3.0 document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// The document as pretty JSON (what `/openapi.json` serves).
+pub fn document_json() -> String {
+    document()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/openapi.json", get(openapi_json))
+}
+
+#[utoipa::path(get, path = "/openapi.json", tag = "Meta",
+    responses((status = 200, description = "This document (OpenAPI 3.0)", content_type = "application/vnd.oai.openapi+json;version=3.0")))]
+async fn openapi_json() -> impl IntoResponse {
+    static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    (
+        [(CONTENT_TYPE, crate::ogc::OPENAPI)],
+        DOC.get_or_init(document_json).clone(),
+    )
+}

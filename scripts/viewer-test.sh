@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The web map viewer in headless Chromium (api/viewer/test/viewer.test.mjs):
+# needs Debian's chromium and node/npm; installs the pinned npm packages
+# (playwright-core, axe-core) with `npm ci`. The screenshot is kept in
+# api/viewer/test-output/viewer.png.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/forsyning/target}"
+./scripts/install-deps.sh chromium nodejs npm
+cargo build -q -p forsyning-cli
+(cd api/viewer && npm ci --no-audit --no-fund --loglevel=error)
+FORSYNING_BIN="${FORSYNING_BIN:-$CARGO_TARGET_DIR/debug/forsyning}" node api/viewer/test/viewer.test.mjs
