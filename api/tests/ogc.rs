@@ -110,8 +110,8 @@ async fn town_store(dir: &std::path::Path) -> (Arc<dyn Store>, Town) {
 }
 
 fn random_box(rng: &mut ChaCha8Rng, e: &Rect<f64>, max_side: f64) -> Rect<f64> {
-    let w = rng.gen_range(1.0..max_side);
-    let h = rng.gen_range(1.0..max_side);
+    let w = rng.gen_range(max_side / 500.0..max_side);
+    let h = rng.gen_range(max_side / 500.0..max_side);
     let x = rng.gen_range(e.min().x - w / 2.0..e.max().x - w / 2.0);
     let y = rng.gen_range(e.min().y - h / 2.0..e.max().y - h / 2.0);
     Rect::new(coord! { x: x, y: y }, coord! { x: x + w, y: y + h })

@@ -139,10 +139,10 @@ pub fn box_envelope(b: [f64; 4], from: OgcCrs, to: OgcCrs) -> Result<Option<Rect
         let x = b[0] + t * (b[2] - b[0]);
         let y = b[1] + t * (b[3] - b[1]);
         edge.extend([
-            coord! { x, y: b[1] },
-            coord! { x, y: b[3] },
-            coord! { x: b[0], y },
-            coord! { x: b[2], y },
+            Coord { x, y: b[1] },
+            Coord { x, y: b[3] },
+            Coord { x: b[0], y },
+            Coord { x: b[2], y },
         ]);
     }
     edge.push(coord! { x: b[2], y: b[3] });
