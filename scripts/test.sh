@@ -51,3 +51,7 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test (GeoPackage and PostGIS backends)"
 cargo test --workspace --all-targets "$@"
 cargo test --workspace --doc
+echo "== OGC API Features: ogrinfo OAPIF and the ogctests suite (Features Core)"
+./scripts/ogc-conformance.sh
+echo "== the web map viewer in headless Chromium (playwright-core, axe-core)"
+./scripts/viewer-test.sh

@@ -27,13 +27,17 @@ fn the_document_matches_its_snapshot() {
         std::fs::write(&path, format!("{doc}\n")).unwrap();
         return;
     }
-    let want = std::fs::read_to_string(&path).expect("tests/snapshots/openapi.json (UPDATE_SNAPSHOTS=1 writes it)");
+    let want = std::fs::read_to_string(&path)
+        .expect("tests/snapshots/openapi.json (UPDATE_SNAPSHOTS=1 writes it)");
     assert!(
         doc.trim_end() == want.trim_end(),
         "the OpenAPI document changed; review and run UPDATE_SNAPSHOTS=1 cargo test -p forsyning-api --test openapi"
     );
     let v: Value = serde_json::from_str(&doc).unwrap();
-    assert!(v["openapi"].as_str().unwrap().starts_with("3.0."), "OGC's oas30 class needs OpenAPI 3.0");
+    assert!(
+        v["openapi"].as_str().unwrap().starts_with("3.0."),
+        "OGC's oas30 class needs OpenAPI 3.0"
+    );
 }
 
 /// Every `.route("...")` path in the API's source, axum syntax.
@@ -74,13 +78,17 @@ fn every_route_of_the_source_is_documented() {
         // landing page again, are not API operations.
         .filter(|r| r.as_str() != "/ogc/")
         .collect();
-    assert!(missing.is_empty(), "routes without #[utoipa::path]: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "routes without #[utoipa::path]: {missing:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_documented_operation_is_served_and_the_document_too() {
     let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(GpkgStore::open(&dir.path().join("o.gpkg")).await.unwrap());
+    let store: Arc<dyn Store> =
+        Arc::new(GpkgStore::open(&dir.path().join("o.gpkg")).await.unwrap());
     let app = app(store);
     let (status, served) = get(&app, "/openapi.json", None).await;
     assert_eq!(status, 200);

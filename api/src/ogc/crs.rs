@@ -51,7 +51,9 @@ impl OgcCrs {
             .strip_prefix('[')
             .and_then(|t| t.strip_suffix(']'))
             .unwrap_or(t);
-        let t = t.strip_prefix("https://").map_or(t.to_owned(), |rest| format!("http://{rest}"));
+        let t = t
+            .strip_prefix("https://")
+            .map_or(t.to_owned(), |rest| format!("http://{rest}"));
         match t.as_str() {
             "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
             | "http://www.opengis.net/def/crs/OGC/0/CRS84"
@@ -179,10 +181,17 @@ mod tests {
         ] {
             assert_eq!(OgcCrs::parse(s), Ok(OgcCrs::Crs84), "{s}");
         }
-        for s in ["http://www.opengis.net/def/crs/EPSG/0/25832", "[EPSG:25832]"] {
+        for s in [
+            "http://www.opengis.net/def/crs/EPSG/0/25832",
+            "[EPSG:25832]",
+        ] {
             assert_eq!(OgcCrs::parse(s), Ok(OgcCrs::Utm32), "{s}");
         }
-        for s in ["EPSG:4326", "http://www.opengis.net/def/crs/EPSG/0/7416", ""] {
+        for s in [
+            "EPSG:4326",
+            "http://www.opengis.net/def/crs/EPSG/0/7416",
+            "",
+        ] {
             assert!(OgcCrs::parse(s).is_err(), "{s}");
         }
     }
@@ -219,9 +228,20 @@ mod tests {
         // Every point of the box's edges, finely sampled, lies inside.
         for i in 0..=4000 {
             let t = i as f64 / 4000.0;
-            for (x, y) in [(5.0 + 15.0 * t, 48.0), (5.0 + 15.0 * t, 70.0), (5.0, 48.0 + 22.0 * t), (20.0, 48.0 + 22.0 * t)] {
-                let c = with_op(OgcCrs::Crs84, OgcCrs::Utm32, |op| op.transform_coord(Coord { x, y })).unwrap();
-                assert!(r.min().x <= c.x && c.x <= r.max().x && r.min().y <= c.y && c.y <= r.max().y, "{x} {y}");
+            for (x, y) in [
+                (5.0 + 15.0 * t, 48.0),
+                (5.0 + 15.0 * t, 70.0),
+                (5.0, 48.0 + 22.0 * t),
+                (20.0, 48.0 + 22.0 * t),
+            ] {
+                let c = with_op(OgcCrs::Crs84, OgcCrs::Utm32, |op| {
+                    op.transform_coord(Coord { x, y })
+                })
+                .unwrap();
+                assert!(
+                    r.min().x <= c.x && c.x <= r.max().x && r.min().y <= c.y && c.y <= r.max().y,
+                    "{x} {y}"
+                );
             }
         }
     }

@@ -90,7 +90,9 @@ fn select(candidates: Vec<Item>, q: &ItemsParams) -> Result<(usize, Vec<Item>), 
         .map(|b| Rect::new(coord! { x: b[0], y: b[1] }, coord! { x: b[2], y: b[3] }));
     let mut matched = Vec::new();
     for item in candidates {
-        if q.datetime.is_some_and(|i| !i.intersects(item.start, item.end)) {
+        if q.datetime
+            .is_some_and(|i| !i.intersects(item.start, item.end))
+        {
             continue;
         }
         if let Some(r) = rect {
@@ -117,8 +119,8 @@ fn select(candidates: Vec<Item>, q: &ItemsParams) -> Result<(usize, Vec<Item>), 
 }
 
 fn geojson_response(body: Vec<u8>, crs: OgcCrs) -> Response {
-    let crs = HeaderValue::from_str(&format!("<{}>", crs.uri()))
-        .unwrap_or(HeaderValue::from_static(""));
+    let crs =
+        HeaderValue::from_str(&format!("<{}>", crs.uri())).unwrap_or(HeaderValue::from_static(""));
     (
         [
             (CONTENT_TYPE, HeaderValue::from_static(GEOJSON)),
@@ -136,7 +138,10 @@ fn to_json(v: &impl Serialize) -> Result<Vec<u8>, ApiError> {
 /// A box in store coordinates that no feature reaches: a bbox wholly
 /// outside where stored features can lie.
 fn nowhere() -> Rect<f64> {
-    Rect::new(coord! { x: -9.0e9, y: -9.0e9 }, coord! { x: -9.0e9, y: -9.0e9 })
+    Rect::new(
+        coord! { x: -9.0e9, y: -9.0e9 },
+        coord! { x: -9.0e9, y: -9.0e9 },
+    )
 }
 
 #[utoipa::path(get, path = "/ogc/collections/{collectionId}/items", tag = "OGC API Features",
@@ -196,12 +201,18 @@ pub(crate) async fn items(
         links.push(Link::new(next, "next", GEOJSON).titled("Next page"));
     }
     if q.offset > 0 {
-        let prev = format!("{base}/items?{}", q.query_at(q.offset.saturating_sub(q.limit)));
+        let prev = format!(
+            "{base}/items?{}",
+            q.query_at(q.offset.saturating_sub(q.limit))
+        );
         links.push(Link::new(prev, "prev", GEOJSON).titled("Previous page"));
     }
     let body = to_json(&CollectionOut {
         kind: "FeatureCollection",
-        features: page.iter().map(|i| FeatureOut::new(i, Vec::new())).collect(),
+        features: page
+            .iter()
+            .map(|i| FeatureOut::new(i, Vec::new()))
+            .collect(),
         links,
         number_matched: matched,
         number_returned: page.len(),

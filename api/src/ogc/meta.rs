@@ -111,7 +111,12 @@ async fn extent(state: &AppState) -> Result<Extent, ApiError> {
     let up = |v: f64| (v * 1e6).ceil() / 1e6;
     Ok(Extent {
         spatial: SpatialExtent {
-            bbox: vec![vec![down(r.min().x), down(r.min().y), up(r.max().x), up(r.max().y)]],
+            bbox: vec![vec![
+                down(r.min().x),
+                down(r.min().y),
+                up(r.max().x),
+                up(r.max().y),
+            ]],
             crs: OgcCrs::Crs84.uri(),
         },
     })

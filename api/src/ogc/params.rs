@@ -24,7 +24,9 @@ pub const COMMON: [&str; 1] = ["f"];
 /// Parameters of `/items/{featureId}`.
 pub const ITEM: [&str; 2] = ["f", "crs"];
 /// Parameters of `/items`.
-pub const ITEMS: [&str; 7] = ["f", "bbox", "bbox-crs", "crs", "datetime", "limit", "offset"];
+pub const ITEMS: [&str; 7] = [
+    "f", "bbox", "bbox-crs", "crs", "datetime", "limit", "offset",
+];
 
 fn invalid(name: &str, problem: impl std::fmt::Display) -> ApiError {
     ApiError::field("invalid_parameter", name, problem)
@@ -33,12 +35,11 @@ fn invalid(name: &str, problem: impl std::fmt::Display) -> ApiError {
 /// The query of `uri` as a map, refusing parameters outside `allowed` and
 /// repeated ones.
 pub fn parse_query(uri: &Uri, allowed: &[&str]) -> Result<HashMap<String, String>, ApiError> {
-    let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(uri).map_err(|e| {
-        ApiError::BadRequest {
+    let Query(pairs) =
+        Query::<Vec<(String, String)>>::try_from_uri(uri).map_err(|e| ApiError::BadRequest {
             code: "invalid_query",
             message: e.body_text(),
-        }
-    })?;
+        })?;
     let mut out = HashMap::new();
     for (k, v) in pairs {
         if !allowed.contains(&k.as_str()) {
@@ -135,7 +136,12 @@ pub fn parse_bbox(s: &str) -> Result<[f64; 4], ApiError> {
         .split(',')
         .map(|p| p.trim().parse::<f64>().ok().filter(|x| x.is_finite()))
         .collect::<Option<_>>()
-        .ok_or_else(|| invalid("bbox", format!("{s:?} must be 4 or 6 comma-separated numbers")))?;
+        .ok_or_else(|| {
+            invalid(
+                "bbox",
+                format!("{s:?} must be 4 or 6 comma-separated numbers"),
+            )
+        })?;
     let b = match v[..] {
         [a, b, c, d] => [a, b, c, d],
         [a, b, _, d, e, _] => [a, b, d, e],
@@ -239,7 +245,9 @@ mod tests {
     use super::*;
 
     fn uri(q: &str) -> Uri {
-        format!("/ogc/collections/network/items?{q}").parse().unwrap()
+        format!("/ogc/collections/network/items?{q}")
+            .parse()
+            .unwrap()
     }
 
     #[test]
@@ -278,7 +286,10 @@ mod tests {
         let again = ItemsParams::parse(&uri(&p.query_at(30))).unwrap();
         assert_eq!(again, ItemsParams { offset: 30, ..p });
         let d = ItemsParams::parse(&uri("")).unwrap();
-        assert_eq!((d.limit, d.offset, d.crs), (DEFAULT_LIMIT, 0, OgcCrs::Crs84));
+        assert_eq!(
+            (d.limit, d.offset, d.crs),
+            (DEFAULT_LIMIT, 0, OgcCrs::Crs84)
+        );
     }
 
     #[test]

@@ -131,14 +131,20 @@ async fn network(
         let mut seen = HashSet::new();
         for g in grants {
             for f in state.store.features_near_shared(&g.area).await? {
-                if seen.insert(f.id) && scope.allows(&f) && touches(f.geometry.bounding_rect(), envelope) {
+                if seen.insert(f.id)
+                    && scope.allows(&f)
+                    && touches(f.geometry.bounding_rect(), envelope)
+                {
                     features.push(network_item(&f));
                 }
             }
         }
         return Ok(features);
     }
-    let bbox = envelope.map(to_bbox).transpose()?.unwrap_or_else(everything);
+    let bbox = envelope
+        .map(to_bbox)
+        .transpose()?
+        .unwrap_or_else(everything);
     for f in state.store.features_in_bbox(&bbox).await? {
         if scope.allows(&f) {
             features.push(network_item(&f));

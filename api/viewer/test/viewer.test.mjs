@@ -40,7 +40,7 @@ function findBinary() {
     path.join(repo, 'target', 'debug', 'forsyning'),
   ].filter(Boolean);
   const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new Error(`no forsyning binary in ${candidates.join(', ')}: cargo build -p forsyning-cli first`);
+  if (!found) throw new Error(`no forsyning binary in ${candidates.join(', ')}: cargo build -p forsyning first`);
   return found;
 }
 
