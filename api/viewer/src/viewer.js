@@ -36,6 +36,8 @@ const state = {
   drawing: false,
   corners: [],
   lastReport: null,
+  // Whether the view was chosen (URL hash or the user): TileJSON centres no longer apply.
+  moved: false,
 };
 
 function authHeaders() {
@@ -68,10 +70,15 @@ async function api(path, options = {}) {
 // ---------- style ----------
 
 /** The style layers of one tile source: [mapLayerId, switcherKey, layer]. */
+/** The themes a network source has, by its TileJSON's vector_layers (all without one). */
+function themesOf(source) {
+  return THEMES.filter(([code]) => !source.vectorLayers || source.vectorLayers.includes(code));
+}
+
 function layersOf(source, index) {
   const out = [];
   if (source.id === 'network') {
-    for (const [code, , colour] of THEMES) {
+    for (const [code, , colour] of themesOf(source)) {
       const key = `network:${code}`;
       out.push([`net-${code}-line`, key, {
         type: 'line', source: 'network', 'source-layer': code,
@@ -88,7 +95,10 @@ function layersOf(source, index) {
   }
   const known = AREA_LAYERS[source.id];
   const colour = known ? known.colour : OTHER_COLOURS[index % OTHER_COLOURS.length];
-  const sourceLayer = known ? known.sourceLayer : source.id.replaceAll('-', '_');
+  let sourceLayer = known ? known.sourceLayer : source.id.replaceAll('-', '_');
+  if (source.vectorLayers && !source.vectorLayers.includes(sourceLayer) && source.vectorLayers.length) {
+    [sourceLayer] = source.vectorLayers;
+  }
   out.push([`${source.id}-fill`, source.id, {
     type: 'fill', source: source.id, 'source-layer': sourceLayer,
     paint: { 'fill-color': colour, 'fill-opacity': 0.12 },
@@ -120,10 +130,11 @@ function buildStyle() {
       layers.push({ id, ...layer, layout: { visibility: state.hidden.has(key) ? 'none' : 'visible' } });
     }
   });
+  const drawnLayout = { visibility: state.hidden.has('drawn') ? 'none' : 'visible' };
   layers.push(
-    { id: 'drawn-fill', type: 'fill', source: 'drawn', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#b35900', 'fill-opacity': 0.2 } },
-    { id: 'drawn-line', type: 'line', source: 'drawn', filter: ['!=', ['geometry-type'], 'Point'], paint: { 'line-color': '#7a3d00', 'line-width': 2, 'line-dasharray': [2, 1] } },
-    { id: 'drawn-corner', type: 'circle', source: 'drawn', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-color': '#7a3d00', 'circle-radius': 4 } },
+    { id: 'drawn-fill', type: 'fill', source: 'drawn', filter: ['==', ['geometry-type'], 'Polygon'], layout: drawnLayout, paint: { 'fill-color': '#b35900', 'fill-opacity': 0.2 } },
+    { id: 'drawn-line', type: 'line', source: 'drawn', filter: ['!=', ['geometry-type'], 'Point'], layout: drawnLayout, paint: { 'line-color': '#7a3d00', 'line-width': 2, 'line-dasharray': [2, 1] } },
+    { id: 'drawn-corner', type: 'circle', source: 'drawn', filter: ['==', ['geometry-type'], 'Point'], layout: drawnLayout, paint: { 'circle-color': '#7a3d00', 'circle-radius': 4 } },
   );
   return { version: 8, sources, layers };
 }
@@ -151,6 +162,7 @@ function mapLayerIds(key) {
 }
 
 function switcherKeyOf(layerId) {
+  if (layerId.startsWith('drawn-')) return 'drawn';
   for (const [i, source] of state.tileLayers.entries()) {
     for (const [id, key] of layersOf(source, i)) if (id === layerId) return key;
   }
@@ -193,7 +205,7 @@ function renderSwitcher() {
     legend.textContent = source.name || source.id;
     fieldset.append(legend);
     if (source.id === 'network') {
-      for (const [code, label, colour] of THEMES) fieldset.append(checkbox(`network:${code}`, label, colour, false));
+      for (const [code, label, colour] of themesOf(source)) fieldset.append(checkbox(`network:${code}`, label, colour, false));
     } else {
       const known = AREA_LAYERS[source.id];
       const colour = known ? known.colour : OTHER_COLOURS[i % OTHER_COLOURS.length];
@@ -201,6 +213,12 @@ function renderSwitcher() {
     }
     box.append(fieldset);
   });
+  // The area being drawn, a layer of this page (no tiles).
+  const own = document.createElement('fieldset');
+  const legend = document.createElement('legend');
+  legend.textContent = 'Your drawing';
+  own.append(legend, checkbox('drawn', 'Dig area being drawn', '#b35900', true));
+  box.append(own);
 }
 
 async function loadLayers() {
@@ -209,6 +227,19 @@ async function loadLayers() {
     const res = await api('/tiles');
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     state.tileLayers = (res.body && res.body.layers) || [];
+    // Each TileJSON says which MVT layers its source has, and where it is.
+    await Promise.all(state.tileLayers.map(async (source) => {
+      const tj = await api(source.tilejson);
+      if (!tj.ok || !tj.body) return;
+      const ids = (tj.body.vector_layers || []).map((l) => l.id);
+      source.vectorLayers = ids.length ? ids : null;
+      source.center = tj.body.center;
+    }));
+    const network = state.tileLayers.find((l) => l.id === 'network');
+    if (!state.moved && !location.hash && network && Array.isArray(network.center)) {
+      const [lng, lat, zoom] = network.center;
+      map.jumpTo({ center: [lng, lat], zoom: zoom || 13 });
+    }
     status.textContent = state.tileLayers.length ? '' : 'No tile layers are available to you.';
     status.className = '';
   } catch (e) {
@@ -287,6 +318,7 @@ $('draw-add').addEventListener('click', () => addCorner(map.getCenter()));
 $('draw-undo').addEventListener('click', () => { state.corners.pop(); updateDrawn(); });
 $('draw-clear').addEventListener('click', () => { state.corners = []; updateDrawn(); });
 map.on('click', (e) => { if (state.drawing) addCorner(e.lngLat); });
+map.on('dragstart', () => { state.moved = true; });
 
 // ---------- dig request ----------
 
