@@ -15,8 +15,8 @@ use common::*;
 use forsyning_fixtures::{Town, TownConfig};
 use forsyning_geo::{Crs, Reprojector};
 use forsyning_model::{AuditRecord, NetworkFeature, Role};
-use forsyning_store::GpkgStore;
 use forsyning_store::{replace_dataset, Store};
+use forsyning_store::{GpkgStore, PostgisStore};
 use geo::{BoundingRect, Intersects};
 use geo_types::{coord, polygon, Geometry, Rect};
 use http_body_util::BodyExt;
@@ -92,8 +92,8 @@ fn sorted(ids: impl IntoIterator<Item = Uuid>) -> Vec<String> {
     set.into_iter().collect()
 }
 
-async fn town_store(dir: &std::path::Path) -> (Arc<dyn Store>, Town) {
-    let store: Arc<dyn Store> = Arc::new(GpkgStore::open(&dir.join("o.gpkg")).await.unwrap());
+/// A generated town of 3,000 features and its interest areas in `store`.
+async fn fill(store: Arc<dyn Store>) -> (Arc<dyn Store>, Town) {
     let town = Town::new(TownConfig::new(5, 3_000));
     for owner in town.owners() {
         let fs = town.features().filter(|f| f.owner_id == owner.org_id);
@@ -101,13 +101,69 @@ async fn town_store(dir: &std::path::Path) -> (Arc<dyn Store>, Town) {
             .await
             .unwrap();
     }
-    for a in town.interest_areas() {
+    for owner in town.owners() {
+        let areas: Vec<_> = town
+            .interest_areas()
+            .into_iter()
+            .filter(|a| a.owner_id == owner.org_id)
+            .collect();
         store
-            .replace_interest_areas(&a.owner_id.clone(), vec![a])
+            .replace_interest_areas(&owner.org_id, areas)
             .await
             .unwrap();
     }
     (store, town)
+}
+
+async fn gpkg(dir: &std::path::Path) -> Arc<dyn Store> {
+    Arc::new(GpkgStore::open(&dir.join("o.gpkg")).await.unwrap())
+}
+
+/// The PostGIS store in a fresh schema, when `FORSYNING_TEST_POSTGRES` is set.
+async fn postgis() -> Option<(Arc<dyn Store>, PostgisStore, String)> {
+    let url = forsyning_fixtures::test_env::postgres_url()?;
+    let schema = format!("t_ogc_{}", Uuid::new_v4().simple());
+    let pg = PostgisStore::connect_in_schema(&url, Some(&schema))
+        .await
+        .unwrap();
+    Some((Arc::new(pg.clone()), pg, schema))
+}
+
+async fn drop_schema(pg: &PostgisStore, schema: &str) {
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(pg.pool())
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bbox_queries_in_both_crss_return_what_brute_force_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    bbox_oracle(gpkg(dir.path()).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bbox_queries_match_brute_force_on_postgis_too() {
+    let Some((store, pg, schema)) = postgis().await else {
+        return;
+    };
+    bbox_oracle(store).await;
+    drop_schema(&pg, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_caller_sees_what_the_policy_allows() {
+    let dir = tempfile::tempdir().unwrap();
+    policy_run(gpkg(dir.path()).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_caller_sees_what_the_policy_allows_on_postgis_too() {
+    let Some((store, pg, schema)) = postgis().await else {
+        return;
+    };
+    policy_run(store).await;
+    drop_schema(&pg, &schema).await;
 }
 
 fn random_box(rng: &mut ChaCha8Rng, e: &Rect<f64>, max_side: f64) -> Rect<f64> {
@@ -124,10 +180,8 @@ fn to_crs84(f: &NetworkFeature, r: &Reprojector) -> Geometry<f64> {
     g
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bbox_queries_in_both_crss_return_what_brute_force_finds() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, town) = town_store(dir.path()).await;
+async fn bbox_oracle(store: Arc<dyn Store>) {
+    let (store, town) = fill(store).await;
     let stored: Vec<NetworkFeature> = store
         .features_in_bbox(&forsyning_model::Bbox::new(0.0, 0.0, 2e6, 1e7).unwrap())
         .await
@@ -278,7 +332,7 @@ fn flatten(v: &Value) -> Vec<f64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_add_up_to_number_matched_and_each_page_is_audited() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, town) = town_store(dir.path()).await;
+    let (store, town) = fill(gpkg(dir.path()).await).await;
     let app = app(store.clone());
     let admin = org_with_token(store.as_ref(), "ADM", Role::Admin).await;
     let all = sorted(town.features().map(|f| f.id));
@@ -329,10 +383,8 @@ async fn pages_add_up_to_number_matched_and_each_page_is_audited() {
     assert_eq!((paged.clone(), m1), (whole, m2));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_caller_sees_what_the_policy_allows() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, town) = town_store(dir.path()).await;
+async fn policy_run(store: Arc<dyn Store>) {
+    let (store, town) = fill(store).await;
     let app = app(store.clone());
     let owners = town.owners();
     let owner = &owners[0].org_id;
