@@ -135,7 +135,7 @@ impl Metrics {
 
     /// Adds `by` (≥ 0; negative amounts are ignored) to counter `name`.
     pub fn add(&self, name: &str, help: &str, labels: &[(&str, &str)], by: f64) {
-        if !(by >= 0.0) {
+        if by.is_nan() || by < 0.0 {
             return;
         }
         self.with_series(
