@@ -1,10 +1,13 @@
 //! Long jobs (dataset uploads) and their status: `GET /api/v1/jobs/{id}`
 //! gives the state, the progress and, when done, the validation report.
 //!
-//! Jobs live in the serving process: a job started on one replica is seen on
-//! that replica, and a restart forgets finished jobs (the data they stored,
-//! and the audit of it, stay). A job still running when the process stops
-//! leaves the stored data as it was: the dataset replacement is atomic.
+//! A job runs in the process that took the upload and is kept in the store
+//! too (`durable`, as `AppState::new` makes them): its state is written
+//! when it changes (batched, at most about once a second, and at once when
+//! it ends) and every 10 s while it runs, so any replica answers for it and
+//! a restart forgets nothing. A job whose process died (no write for a
+//! minute while queued or running) is shown, and stored, as failed: the
+//! dataset replacement is atomic, so it left the stored data as it was.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,7 +19,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use forsyning_model::{OrgId, Role};
-use serde::Serialize;
+use forsyning_store::Store;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -24,7 +28,7 @@ use crate::auth::Principal;
 use crate::{ApiError, AppState};
 
 /// Where a job is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
     Queued,
@@ -37,11 +41,23 @@ pub enum JobState {
     Failed,
 }
 
+impl JobState {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Rejected => "rejected",
+            Self::Failed => "failed",
+        }
+    }
+}
+
 /// A job as `GET /api/v1/jobs/{id}` shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Job {
     pub id: Uuid,
-    pub kind: &'static str,
+    pub kind: String,
     #[schema(value_type = String)]
     pub owner_id: OrgId,
     pub dataset: String,
@@ -59,7 +75,7 @@ pub struct Job {
 }
 
 /// How far a job has come.
-#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Progress {
     pub bytes_read: u64,
     pub bytes_total: u64,
@@ -69,18 +85,69 @@ pub struct Progress {
 }
 
 /// How long a finished job stays visible.
-const KEEP_FINISHED: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+pub(crate) const KEEP_FINISHED: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 /// Most finished jobs kept; the oldest go first.
 const MAX_FINISHED: usize = 10_000;
 
 /// The jobs of this process. Finished jobs are forgotten after a day, and
-/// beyond the newest 10 000, so the registry does not grow forever.
+/// beyond the newest 10 000, so the registry does not grow forever (the
+/// store's copies are pruned by `retention`).
 #[derive(Debug, Default, Clone)]
 pub struct Jobs {
     jobs: Arc<Mutex<HashMap<Uuid, Job>>>,
+    durable: Option<Arc<super::jobs_store::Durable>>,
 }
 
 impl Jobs {
+    /// Jobs that are also kept in `store`.
+    pub fn durable(store: Arc<dyn Store>) -> Self {
+        Self {
+            jobs: Arc::default(),
+            durable: Some(Arc::new(super::jobs_store::Durable::new(store))),
+        }
+    }
+
+    fn touched(&self, id: Uuid, now: bool) {
+        if let Some(d) = &self.durable {
+            d.touched(self, id, now);
+        }
+    }
+
+    /// Writes every changed job to the store now (a no-op without one).
+    pub async fn flush(&self) {
+        if let Some(d) = &self.durable {
+            d.flush(self).await;
+        }
+    }
+
+    /// Job `id`: from this process, else from the store (another replica's,
+    /// or one from before a restart). `None` when neither knows it.
+    pub async fn find(&self, id: Uuid) -> Result<Option<Job>, ApiError> {
+        if let Some(job) = self.get(id) {
+            return Ok(Some(job));
+        }
+        match &self.durable {
+            Some(d) => d.load(id).await,
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) fn weak(&self) -> WeakJobs {
+        WeakJobs(
+            Arc::downgrade(&self.jobs),
+            self.durable.clone().map(|d| Arc::downgrade(&d)),
+        )
+    }
+
+    /// The ids of the jobs of this process still queued or running.
+    pub(crate) fn live(&self) -> Vec<Uuid> {
+        self.lock()
+            .values()
+            .filter(|j| matches!(j.state, JobState::Queued | JobState::Running))
+            .map(|j| j.id)
+            .collect()
+    }
+
     /// Registers a queued job and returns its id.
     pub fn start(
         &self,
@@ -92,7 +159,7 @@ impl Jobs {
         let id = Uuid::new_v4();
         let job = Job {
             id,
-            kind,
+            kind: kind.to_owned(),
             owner_id: owner,
             dataset,
             state: JobState::Queued,
@@ -109,6 +176,8 @@ impl Jobs {
         let mut jobs = self.lock();
         prune(&mut jobs, Utc::now());
         jobs.insert(id, job);
+        drop(jobs);
+        self.touched(id, true);
         id
     }
 
@@ -118,9 +187,16 @@ impl Jobs {
 
     /// Changes job `id` (no-op for an unknown id).
     pub fn update(&self, id: Uuid, change: impl FnOnce(&mut Job)) {
-        if let Some(job) = self.lock().get_mut(&id) {
+        let ended = {
+            let mut jobs = self.lock();
+            let Some(job) = jobs.get_mut(&id) else {
+                return;
+            };
+            let was = job.finished_at.is_some();
             change(job);
-        }
+            !was && job.finished_at.is_some()
+        };
+        self.touched(id, ended);
     }
 
     /// Marks job `id` as running.
@@ -164,9 +240,47 @@ impl Jobs {
         });
     }
 
-    /// Job `id` as it is now.
+    /// How many jobs this process knows in each state.
+    pub fn counts(&self) -> Vec<(&'static str, u64)> {
+        let jobs = self.lock();
+        [
+            JobState::Queued,
+            JobState::Running,
+            JobState::Succeeded,
+            JobState::Rejected,
+            JobState::Failed,
+        ]
+        .into_iter()
+        .map(|s| {
+            (
+                s.code(),
+                jobs.values().filter(|j| j.state == s).count() as u64,
+            )
+        })
+        .collect()
+    }
+
+    /// Job `id` as this process has it now.
     pub fn get(&self, id: Uuid) -> Option<Job> {
         self.lock().get(&id).cloned()
+    }
+}
+
+/// [`Jobs`] that do not keep the registry alive (for the writer task).
+#[derive(Debug)]
+pub(crate) struct WeakJobs(
+    std::sync::Weak<Mutex<HashMap<Uuid, Job>>>,
+    Option<std::sync::Weak<super::jobs_store::Durable>>,
+);
+
+impl WeakJobs {
+    pub(crate) fn upgrade(&self) -> Option<Jobs> {
+        let jobs = self.0.upgrade()?;
+        let durable = match &self.1 {
+            Some(w) => Some(w.upgrade()?),
+            None => None,
+        };
+        Some(Jobs { jobs, durable })
     }
 }
 
@@ -215,7 +329,7 @@ async fn show(
 ) -> Result<Response, ApiError> {
     let org = p.org().ok_or(ApiError::Unauthorized("jobs need a token"))?;
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
-    let job = state.jobs.get(id).ok_or(ApiError::NotFound)?;
+    let job = state.jobs.find(id).await?.ok_or(ApiError::NotFound)?;
     if org.role == Role::Admin || org.id == job.owner_id {
         Ok(([(CACHE_CONTROL, "no-store")], Json(job)).into_response())
     } else {

@@ -89,7 +89,12 @@ pub(crate) fn apply(router: Router, limits: &Limits) -> Router {
                     .get::<MatchedPath>()
                     .map(MatchedPath::as_str)
                     .unwrap_or("unmatched");
-                tracing::info_span!("http", method = %req.method(), route)
+                let request_id = req
+                    .headers()
+                    .get(crate::metrics::REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                tracing::info_span!("http", method = %req.method(), route, request_id)
             }),
         )
 }

@@ -13,11 +13,16 @@ pub mod geojson;
 mod health;
 pub mod interest;
 pub mod jobs;
+mod jobs_store;
 mod layers;
 pub mod ogc;
+pub mod metrics;
 pub mod oidc;
 pub mod openapi;
 pub mod policy;
+pub mod retention;
+mod shutdown;
+pub mod status;
 pub mod upload;
 mod viewer;
 pub mod webhooks;
@@ -32,7 +37,9 @@ pub use auth::{Credential, Principal, RateLimiter};
 pub use error::ApiError;
 pub use jobs::{Job, JobState, Jobs};
 pub use layers::Limits;
+pub use metrics::Metrics;
 pub use oidc::{Jwks, OidcConfig};
+pub use shutdown::{serve_draining, Drain};
 pub use upload::UploadSettings;
 
 /// What every handler can reach.
@@ -54,6 +61,11 @@ pub struct AppState {
     pub jobs: Jobs,
     /// Size limit and directory of dataset uploads.
     pub uploads: Arc<UploadSettings>,
+    /// Prometheus metrics that any module may feed (`GET /metrics`).
+    pub metrics: Arc<Metrics>,
+    /// Set when the server is shutting down: `/readyz` answers 503 so that
+    /// load balancers stop sending new requests while open ones finish.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -61,14 +73,20 @@ impl AppState {
     /// token) and KLIC's dig-request limits in Denmark's service area.
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self {
-            store,
+            store: store.clone(),
             rate: Arc::new(RateLimiter::new(50.0, 100.0)),
             dig_limits: Arc::new(default_dig_limits()),
             webhook_key: None,
             coordination_m: 50.0,
             oidc: None,
-            jobs: Jobs::default(),
+            jobs: Jobs::durable(store.clone()),
             uploads: Arc::new(UploadSettings::default()),
+            metrics: {
+                let m = Metrics::new();
+                m.declare_defaults();
+                Arc::new(m)
+            },
+            draining: Arc::default(),
         }
     }
 
@@ -116,11 +134,16 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         .merge(ogc::routes())
         .merge(openapi::routes())
         .merge(viewer::routes())
+        .merge(metrics::routes())
+        .merge(status::routes())
         .fallback(|| async { ApiError::NotFound });
+    let metrics = state.metrics.clone();
     let routes = layers::with_timeout(timed, limits)
         .merge(upload::routes(&state.uploads))
         .with_state(state);
-    layers::apply(routes, limits)
+    layers::apply(routes, limits).layer(axum::middleware::from_fn(move |req, next| {
+        metrics::http::track(metrics.clone(), req, next)
+    }))
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets open

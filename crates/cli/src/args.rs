@@ -23,6 +23,11 @@ pub struct Cli {
     /// More log output.
     #[arg(long, short, global = true)]
     pub verbose: bool,
+    /// Log lines as `text` or `json` (one JSON object per line, with the
+    /// request id of HTTP requests), on standard error.
+    #[arg(long, global = true, env = "FORSYNING_LOG_FORMAT", default_value = "text",
+          value_parser = ["text", "json"])]
+    pub log_format: String,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -130,10 +135,10 @@ pub struct ServeArgs {
     #[arg(long, env = "FORSYNING_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// Whole-request timeout, seconds.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, env = "FORSYNING_REQUEST_TIMEOUT_S", default_value_t = 30)]
     pub request_timeout_s: u64,
     /// Requests handled at once.
-    #[arg(long, default_value_t = 512)]
+    #[arg(long, env = "FORSYNING_CONCURRENCY", default_value_t = 512)]
     pub concurrency: usize,
     /// An origin allowed to call the API from a browser (CORS); repeat for more.
     #[arg(
@@ -149,7 +154,7 @@ pub struct ServeArgs {
     #[arg(long, env = "FORSYNING_WEBHOOK_KEY_FILE")]
     pub webhook_key_file: Option<std::path::PathBuf>,
     /// Distance (metres) within which dig requests are listed for coordination.
-    #[arg(long, default_value_t = 50.0)]
+    #[arg(long, env = "FORSYNING_COORDINATION_M", default_value_t = 50.0)]
     pub coordination_m: f64,
     /// Requests per second allowed per token (and for all anonymous callers
     /// together), sustained; 0 turns the limit off.
@@ -166,6 +171,8 @@ pub struct ServeArgs {
     pub max_upload_mib: u64,
     #[command(flatten)]
     pub oidc: OidcArgs,
+    #[command(flatten)]
+    pub ops: crate::ops_args::OpsArgs,
 }
 
 /// Single sign-on: accept OIDC JWTs of one identity provider. Give the

@@ -2,21 +2,33 @@
 
 mod access;
 mod args;
+mod config;
 mod demo;
 mod dig;
 mod ingest;
+mod ops_args;
 mod progress;
 mod serve;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use args::{Cli, Command, DbCommand, IngestCommand};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
-    init_tracing(cli.verbose);
+    let matches = Cli::command().get_matches();
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    // `serve --config FILE`: the file fills what neither a flag nor the
+    // environment set, and is checked before anything starts.
+    if let Err(e) = config::apply(&mut cli, &matches) {
+        eprintln!("error: {e:#}");
+        return std::process::ExitCode::FAILURE;
+    }
+    init_tracing(cli.verbose, cli.log_format == "json");
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -81,7 +93,7 @@ async fn open_once(
         .with_context(|| format!("opening store {location}"))
 }
 
-fn init_tracing(verbose: bool) {
+fn init_tracing(verbose: bool, json: bool) {
     use tracing_subscriber::EnvFilter;
     let default = if verbose {
         "debug,sqlx=info"
@@ -89,8 +101,17 @@ fn init_tracing(verbose: bool) {
         "info,sqlx=warn"
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if json {
+        // One object per line; the fields of the enclosing span (method,
+        // route, request_id of an HTTP request) come along.
+        fmt.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        fmt.init();
+    }
 }

@@ -4,8 +4,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use forsyning_api::retention::Retention;
 use forsyning_api::webhooks::{Dispatcher, RetryPolicy, WebhookKey};
-use forsyning_api::{router, AppState, Jwks, Limits, OidcConfig, RateLimiter, UploadSettings};
+use forsyning_api::{
+    router, AppState, Drain, Jwks, Limits, OidcConfig, RateLimiter, UploadSettings,
+};
 use forsyning_store::Store;
 
 use crate::args::{OidcArgs, ServeArgs};
@@ -42,6 +45,7 @@ pub async fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> 
         "--coordination-m must be a distance from 0 to 1000 metres"
     );
     state.coordination_m = args.coordination_m;
+    let store_for_retention = store.clone();
     let mut dispatcher = None;
     if let Some(path) = &args.webhook_key_file {
         let bytes = std::fs::read(path)
@@ -50,6 +54,12 @@ pub async fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> 
         state = state.with_webhook_key(key.clone());
         dispatcher = Some(Dispatcher::new(store, key, RetryPolicy::default()));
     }
+    let drain = Drain {
+        draining: state.draining.clone(),
+        delay: Duration::from_secs(args.ops.drain_delay_s),
+        grace: Duration::from_secs(args.ops.drain_grace_s),
+    };
+    let (metrics, jobs) = (state.metrics.clone(), state.jobs.clone());
     let app = router(state, &limits);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -74,20 +84,41 @@ pub async fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> 
     );
     println!("  curl http://{addr}/healthz");
     println!("  curl http://{addr}/readyz");
-    println!("  curl http://{addr}/api/v1/status");
+    println!("  curl http://{addr}/api/v1/status    (a page for people: /status)");
+    println!("  curl http://{addr}/metrics");
     println!("Press Ctrl-C to stop.");
     // The dispatcher delivers the outbox's events, also those a previous
     // process left pending; it stops with the server.
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let delivering = dispatcher.map(|d| {
-        tokio::spawn(d.run(Duration::from_secs(1), async {
-            let _ = stopped.await;
-        }))
-    });
-    forsyning_api::serve(listener, app, shutdown_signal()).await?;
-    let _ = stop.send(());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until_stopped = || {
+        let mut rx = stopped.clone();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+    };
+    let delivering =
+        dispatcher.map(|d| tokio::spawn(d.run(Duration::from_secs(1), until_stopped())));
+    let retention = Retention {
+        outbox: chrono::TimeDelta::days(i64::from(args.ops.outbox_retention_days)),
+        ..Retention::default()
+    };
+    let pruning = tokio::spawn(forsyning_api::retention::run(
+        store_for_retention,
+        metrics,
+        retention,
+        Duration::from_secs(3600),
+        until_stopped(),
+    ));
+    let drained = forsyning_api::serve_draining(listener, app, shutdown_signal(), drain).await?;
+    let _ = stop.send(true);
     if let Some(task) = delivering {
         let _ = task.await;
+    }
+    let _ = pruning.await;
+    // What the jobs last reported reaches the store before the process ends.
+    jobs.flush().await;
+    if !drained {
+        tracing::warn!("stopped with requests still open");
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ mod audit;
 mod dig;
 mod dig_rows;
 mod geom;
+mod operations;
 mod ops;
 mod ops_io;
 mod outbox;

@@ -80,6 +80,8 @@ impl OpsDb {
             .map_err(StoreError::sqlite(&path))?;
         conn.execute_batch(super::outbox::SCHEMA)
             .map_err(StoreError::sqlite(&path))?;
+        conn.execute_batch(super::operations::SCHEMA)
+            .map_err(StoreError::sqlite(&path))?;
         let ops = Arc::new(Self {
             path,
             writer: Mutex::new(conn),

@@ -2,6 +2,7 @@
 
 mod access;
 mod dig;
+mod operations;
 mod outbox;
 mod rows;
 mod writer;
