@@ -16,6 +16,7 @@ pub mod jobs;
 mod layers;
 pub mod oidc;
 pub mod policy;
+mod tiles;
 pub mod upload;
 pub mod webhooks;
 
@@ -110,6 +111,7 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         .merge(interest::routes())
         .merge(webhooks::routes())
         .merge(jobs::routes())
+        .merge(tiles::routes())
         .fallback(|| async { ApiError::NotFound });
     let routes = layers::with_timeout(timed, limits)
         .merge(upload::routes(&state.uploads))
