@@ -360,9 +360,13 @@ async fn interest_areas(w: &World) -> (Uuid, Uuid) {
     let v: Vec<f64> = w.bbox.split(',').map(|s| s.parse().unwrap()).collect();
     let cx = (v[0] + v[2]) / 2.0;
     let mut ids = Vec::new();
-    for (owner, x0, x1, theme) in [("OWN-A", cx, v[2], Theme::Electricity), ("OWN-B", v[0], cx, Theme::Water)] {
+    for (owner, x0, x1, theme) in [
+        ("OWN-A", cx, v[2], Theme::Electricity),
+        ("OWN-B", v[0], cx, Theme::Water),
+    ] {
         let id = Uuid::new_v4();
-        let poly = geo_types::Rect::new((x0 + 10.0, v[1] + 10.0), (x1 - 10.0, v[3] - 10.0)).to_polygon();
+        let poly =
+            geo_types::Rect::new((x0 + 10.0, v[1] + 10.0), (x1 - 10.0, v[3] - 10.0)).to_polygon();
         let area = InterestArea {
             id,
             owner_id: matrix::org(owner),
@@ -371,7 +375,10 @@ async fn interest_areas(w: &World) -> (Uuid, Uuid) {
             contact: "c".into(),
             marks_on_site: false,
         };
-        w.store.replace_interest_areas(&matrix::org(owner), vec![area]).await.unwrap();
+        w.store
+            .replace_interest_areas(&matrix::org(owner), vec![area])
+            .await
+            .unwrap();
         ids.push(id);
     }
     (ids[0], ids[1])

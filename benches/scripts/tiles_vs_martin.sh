@@ -7,10 +7,13 @@
 # tile audited); the same features (id, owner, theme, kind, status,
 # hazard, depth_mm; geometry already in EPSG:3857, so Martin has no
 # reprojection to do) copied by ogr2ogr into PostGIS with a GiST index and
-# served by Martin. The same viewport-shaped tile list (z12..z16,
-# benches/examples/tile_urls.rs) goes to both with oha at CONC connections:
+# served by Martin. The same viewport-shaped tile list (z12..z16) goes to both with oha at CONC connections:
 # first the cold pass (each tile requested once: nothing cached), then the
 # same list again (warm). Tile sizes are the uncompressed bodies.
+#
+# The tile list: at each zoom 12..16, VIEWS random 1920x1080 px viewports
+# (512 px tiles, as MapLibre draws vector tiles) inside the town's extent,
+# each the tiles covering it; every tile once.
 #
 # usage: benches/scripts/tiles_vs_martin.sh [FEATURES] [VIEWS]   (default 1000000 20)
 # Needs: FORSYNING_TEST_POSTGRES (a PostGIS database), oha (cargo install oha),
@@ -27,9 +30,12 @@ martin=${MARTIN:-$(command -v martin || echo "$HOME/.cargo/bin/martin")}
 [ -x "$oha" ] || { echo "needs oha (cargo install oha)"; exit 1; }
 [ -x "$martin" ] || { echo "needs martin (see the header)"; exit 1; }
 : "${FORSYNING_TEST_POSTGRES:?needs FORSYNING_TEST_POSTGRES}"
-cargo build --release -q -p forsyning
-cargo build --release -q -p forsyning-benches --example tile_urls
-bin="$CARGO_TARGET_DIR/release/forsyning"
+# PROFILE=dev measures the workspace's dev profile (opt-level 1, deps at 2)
+# when a release build of PROJ is not at hand.
+profile="${PROFILE:-release}"
+dir=$([ "$profile" = dev ] && echo debug || echo release)
+cargo build --profile "$profile" -q -p forsyning
+bin="$CARGO_TARGET_DIR/$dir/forsyning"
 work=$(mktemp -d)
 keep="${FORSYNING_BENCH_DIR:-$work}"
 mkdir -p "$keep"
@@ -53,23 +59,56 @@ if [ "$(psql -qAt "$FORSYNING_TEST_POSTGRES" -c "SELECT count(*) FROM $schema.ne
     -sql "SELECT id, owner_id AS owner, theme, kind, status, hazard, depth_mm, geom FROM network_features" \
     -nln "$schema.network" -nlt GEOMETRY -lco GEOMETRY_NAME=geom -lco FID=fid -t_srs EPSG:3857 \
     -gt 100000 --config PG_USE_COPY YES
-  psql -q "$FORSYNING_TEST_POSTGRES" -c "ANALYZE $schema.network"
+  # No fid: Martin would publish it as one more property.
+  psql -q "$FORSYNING_TEST_POSTGRES" -c "ALTER TABLE $schema.network DROP COLUMN fid; ANALYZE $schema.network"
 fi
 
 port_f=18431 port_m=18432
 "$bin" --store "gpkg:$gpkg" serve --listen "127.0.0.1:$port_f" --rate-limit 0 >"$work/forsyning.log" 2>&1 &
 pids+=($!)
-"$martin" --listen-addresses "127.0.0.1:$port_m" --auto-bounds skip "$FORSYNING_TEST_POSTGRES" >"$work/martin.log" 2>&1 &
+cat >"$work/martin.yaml" <<YAML
+listen_addresses: '127.0.0.1:$port_m'
+postgres:
+  connection_string: '$FORSYNING_TEST_POSTGRES'
+  auto_publish: false
+  tables:
+    network:
+      schema: $schema
+      table: network
+      srid: 3857
+      geometry_column: geom
+      geometry_type: GEOMETRY
+      extent: 4096
+      buffer: 64
+      clip_geom: true
+      properties: { id: varchar, owner: varchar, theme: varchar, kind: varchar, status: varchar, hazard: varchar, depth_mm: int8 }
+YAML
+"$martin" -c "$work/martin.yaml" >"$work/martin.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port_f/readyz" >/dev/null && curl -sf "http://127.0.0.1:$port_m/health" >/dev/null && break; sleep 1; done
-# Martin names the table source after the table.
-msrc=$(curl -s "http://127.0.0.1:$port_m/catalog" | python3 -c "import json,sys; t=json.load(sys.stdin)['tiles']; print([k for k in t if 'network' in k][0])")
+msrc=network
 # Our index is built on the first request (projection of every feature).
 start=$(date +%s.%N)
 curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$port_f/tiles/network/tilejson.json" >/dev/null
 echo "forsyning: network index of $n features built in $(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')") s"
 
-"$CARGO_TARGET_DIR/release/examples/tile_urls" "$n" 42 "$views" >"$work/tiles.txt"
+extent=$(ogrinfo -so "$gpkg" network_features | sed -nE 's/^Extent: \(([-0-9.]+), ([-0-9.]+)\) - \(([-0-9.]+), ([-0-9.]+)\)/\1 \2\n\3 \4/p' |
+  gdaltransform -s_srs EPSG:25832 -t_srs EPSG:3857 -output_xy | tr '\n' ' ')
+python3 - "$views" $extent >"$work/tiles.txt" <<'PY'
+import math, random, sys
+views = int(sys.argv[1]); x0, y0, x1, y1 = map(float, sys.argv[2:6])
+H = 20037508.342789244
+rnd, seen = random.Random(7), set()
+for z in range(12, 17):
+    s = 2 * H / 2**z
+    w, h = 1920 / 512 * s, 1080 / 512 * s
+    for _ in range(views):
+        cx, cy = rnd.uniform(x0, x1), rnd.uniform(y0, y1)
+        for ty in range(int((H - (cy + h / 2)) // s), int((H - (cy - h / 2)) // s) + 1):
+            for tx in range(int((cx - w / 2 + H) // s), int((cx + w / 2 + H) // s) + 1):
+                if (z, tx, ty) not in seen:
+                    seen.add((z, tx, ty)); print(f"{z}/{tx}/{ty}")
+PY
 echo "tile list: $(wc -l <"$work/tiles.txt") tiles, z12..z16 ($(cut -d/ -f1 "$work/tiles.txt" | sort | uniq -c | tr -s ' ' | tr '\n' ';'))"
 sed "s#^#http://127.0.0.1:$port_f/tiles/network/#; s#\$#.mvt#" "$work/tiles.txt" >"$work/urls-f.txt"
 sed "s#^#http://127.0.0.1:$port_m/$msrc/#" "$work/tiles.txt" >"$work/urls-m.txt"

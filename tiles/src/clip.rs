@@ -102,11 +102,22 @@ pub fn clip_ring(ring: &[Pt], sq: Square) -> Vec<Pt> {
     }
     let mut pts: Vec<Pt> = ring[..ring.len().saturating_sub(1)].to_vec();
     // (axis, bound, keep when coordinate >= bound?)
-    for (axis, bound, keep_above) in [(0, sq.lo, true), (0, sq.hi, false), (1, sq.lo, true), (1, sq.hi, false)] {
+    for (axis, bound, keep_above) in [
+        (0, sq.lo, true),
+        (0, sq.hi, false),
+        (1, sq.lo, true),
+        (1, sq.hi, false),
+    ] {
         if pts.is_empty() {
             break;
         }
-        let inside = |p: &Pt| if keep_above { p[axis] >= bound } else { p[axis] <= bound };
+        let inside = |p: &Pt| {
+            if keep_above {
+                p[axis] >= bound
+            } else {
+                p[axis] <= bound
+            }
+        };
         let mut next = Vec::with_capacity(pts.len() + 4);
         for i in 0..pts.len() {
             let cur = pts[i];
@@ -114,7 +125,10 @@ pub fn clip_ring(ring: &[Pt], sq: Square) -> Vec<Pt> {
             let (ci, pi) = (inside(&cur), inside(&prev));
             if ci != pi {
                 let t = (bound - prev[axis]) / (cur[axis] - prev[axis]);
-                let mut p = [prev[0] + t * (cur[0] - prev[0]), prev[1] + t * (cur[1] - prev[1])];
+                let mut p = [
+                    prev[0] + t * (cur[0] - prev[0]),
+                    prev[1] + t * (cur[1] - prev[1]),
+                ];
                 p[axis] = bound;
                 next.push(p);
             }
@@ -146,16 +160,36 @@ mod tests {
     #[test]
     fn a_line_leaving_and_coming_back_becomes_two() {
         let parts = clip_line(&[[2.0, 2.0], [2.0, 20.0], [8.0, 20.0], [8.0, 2.0]], SQ);
-        assert_eq!(parts, vec![vec![[2.0, 2.0], [2.0, 10.0]], vec![[8.0, 10.0], [8.0, 2.0]]]);
+        assert_eq!(
+            parts,
+            vec![vec![[2.0, 2.0], [2.0, 10.0]], vec![[8.0, 10.0], [8.0, 2.0]]]
+        );
         assert!(clip_line(&[[20.0, 20.0], [30.0, 30.0]], SQ).is_empty());
     }
 
     #[test]
     fn a_ring_covering_the_square_becomes_the_square() {
-        let r = clip_ring(&[[-5.0, -5.0], [15.0, -5.0], [15.0, 15.0], [-5.0, 15.0], [-5.0, -5.0]], SQ);
-        let area: f64 = r.windows(2).map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1]).sum::<f64>() / 2.0;
+        let r = clip_ring(
+            &[
+                [-5.0, -5.0],
+                [15.0, -5.0],
+                [15.0, 15.0],
+                [-5.0, 15.0],
+                [-5.0, -5.0],
+            ],
+            SQ,
+        );
+        let area: f64 = r
+            .windows(2)
+            .map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1])
+            .sum::<f64>()
+            / 2.0;
         assert_eq!(area, 100.0);
         assert!(r.iter().all(|p| SQ.contains(*p)));
-        assert!(clip_ring(&[[20.0, 20.0], [30.0, 20.0], [30.0, 30.0], [20.0, 20.0]], SQ).is_empty());
+        assert!(clip_ring(
+            &[[20.0, 20.0], [30.0, 20.0], [30.0, 30.0], [20.0, 20.0]],
+            SQ
+        )
+        .is_empty());
     }
 }

@@ -25,7 +25,10 @@ impl TileIndex {
     /// geometries) are kept out.
     pub fn new(features: Vec<TileFeature>) -> TileIndex {
         let mut bounds: Option<Rect<f64>> = None;
-        let features: Vec<TileFeature> = features.into_iter().filter(|f| f.bbox().is_some()).collect();
+        let features: Vec<TileFeature> = features
+            .into_iter()
+            .filter(|f| f.bbox().is_some())
+            .collect();
         let entries: Vec<Entry> = features
             .iter()
             .enumerate()
@@ -38,7 +41,10 @@ impl TileIndex {
                         coord! { x: u.max().x.max(b.max().x), y: u.max().y.max(b.max().y) },
                     ),
                 });
-                GeomWithData::new(Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]), i as u32)
+                GeomWithData::new(
+                    Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]),
+                    i as u32,
+                )
             })
             .collect();
         TileIndex {
@@ -68,7 +74,11 @@ impl TileIndex {
     /// Features whose box meets `bbox`, in the order they were given.
     pub fn query(&self, bbox: &Rect<f64>) -> impl Iterator<Item = &TileFeature> + '_ {
         let env = AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
-        let mut hits: Vec<u32> = self.tree.locate_in_envelope_intersecting(&env).map(|e| e.data).collect();
+        let mut hits: Vec<u32> = self
+            .tree
+            .locate_in_envelope_intersecting(&env)
+            .map(|e| e.data)
+            .collect();
         hits.sort_unstable();
         hits.into_iter().map(move |i| &self.features[i as usize])
     }

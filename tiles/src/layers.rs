@@ -9,22 +9,48 @@ use crate::project::to_web_mercator;
 use crate::{FieldKind, FieldSpec, LayerSpec, Prop, SourceInfo, TileError, TileFeature};
 
 fn field(name: &'static str, kind: FieldKind, description: &'static str) -> FieldSpec {
-    FieldSpec { name, kind, description }
+    FieldSpec {
+        name,
+        kind,
+        description,
+    }
 }
 
 /// The properties of every network layer, in tag order.
-pub const NETWORK_FIELDS: [&str; 7] = ["id", "owner", "theme", "kind", "status", "hazard", "depth_mm"];
+pub const NETWORK_FIELDS: [&str; 7] = [
+    "id", "owner", "theme", "kind", "status", "hazard", "depth_mm",
+];
 
 /// `network`: one MVT layer per theme, named by the model's theme code.
 pub fn network() -> SourceInfo {
     let fields = vec![
         field("id", FieldKind::String, "feature id (UUID)"),
         field("owner", FieldKind::String, "owner organisation id"),
-        field("theme", FieldKind::String, "theme code (electricity, gas, water, ...)"),
-        field("kind", FieldKind::String, "cable_or_pipe, duct, trench, component or area"),
-        field("status", FieldKind::String, "under_construction, in_operation or out_of_operation"),
-        field("hazard", FieldKind::String, "not_dangerous, dangerous or very_dangerous"),
-        field("depth_mm", FieldKind::Number, "indicative depth below terrain, millimetres"),
+        field(
+            "theme",
+            FieldKind::String,
+            "theme code (electricity, gas, water, ...)",
+        ),
+        field(
+            "kind",
+            FieldKind::String,
+            "cable_or_pipe, duct, trench, component or area",
+        ),
+        field(
+            "status",
+            FieldKind::String,
+            "under_construction, in_operation or out_of_operation",
+        ),
+        field(
+            "hazard",
+            FieldKind::String,
+            "not_dangerous, dangerous or very_dangerous",
+        ),
+        field(
+            "depth_mm",
+            FieldKind::Number,
+            "indicative depth below terrain, millimetres",
+        ),
     ];
     SourceInfo {
         id: "network".into(),
@@ -46,7 +72,10 @@ pub fn network() -> SourceInfo {
 
 /// The layer index of a theme in [`network`].
 pub fn theme_layer(t: Theme) -> u16 {
-    Theme::ALL.iter().position(|x| *x == t).unwrap_or(Theme::ALL.len() - 1) as u16
+    Theme::ALL
+        .iter()
+        .position(|x| *x == t)
+        .unwrap_or(Theme::ALL.len() - 1) as u16
 }
 
 /// `interest-areas`: owners' interest areas (LER `interesseområder`).
@@ -62,7 +91,11 @@ pub fn interest_areas() -> SourceInfo {
                 field("id", FieldKind::String, "interest area id (UUID)"),
                 field("owner", FieldKind::String, "owner organisation id"),
                 field("themes", FieldKind::String, "theme codes, comma-separated"),
-                field("marks_on_site", FieldKind::Boolean, "whether the owner marks on site"),
+                field(
+                    "marks_on_site",
+                    FieldKind::Boolean,
+                    "whether the owner marks on site",
+                ),
             ],
         }],
         minzoom: 8,
@@ -83,10 +116,26 @@ pub fn dig_requests() -> SourceInfo {
             fields: vec![
                 field("id", FieldKind::String, "dig request id (UUID)"),
                 field("requester", FieldKind::String, "requesting organisation id"),
-                field("status", FieldKind::String, "received, answered or complete"),
-                field("period_from", FieldKind::String, "start of the dig period, RFC 3339 UTC"),
-                field("period_to", FieldKind::String, "end of the dig period, RFC 3339 UTC"),
-                field("buffer_m", FieldKind::Number, "buffer around the polygon, metres"),
+                field(
+                    "status",
+                    FieldKind::String,
+                    "received, answered or complete",
+                ),
+                field(
+                    "period_from",
+                    FieldKind::String,
+                    "start of the dig period, RFC 3339 UTC",
+                ),
+                field(
+                    "period_to",
+                    FieldKind::String,
+                    "end of the dig period, RFC 3339 UTC",
+                ),
+                field(
+                    "buffer_m",
+                    FieldKind::Number,
+                    "buffer around the polygon, metres",
+                ),
             ],
         }],
         minzoom: 8,
@@ -98,7 +147,8 @@ pub fn dig_requests() -> SourceInfo {
 /// A network feature (EPSG:25832) as the `network` source shows it.
 pub fn network_feature(f: NetworkFeature) -> Result<TileFeature, TileError> {
     let mut geometry = f.geometry;
-    to_web_mercator(&mut geometry).map_err(|e| TileError::Projection(format!("feature {}: {e}", f.id)))?;
+    to_web_mercator(&mut geometry)
+        .map_err(|e| TileError::Projection(format!("feature {}: {e}", f.id)))?;
     let mut props = vec![
         (0, Prop::Uuid(f.id)),
         (1, Prop::Str(f.owner_id.as_str().into())),
@@ -131,7 +181,8 @@ pub fn network_feature(f: NetworkFeature) -> Result<TileFeature, TileError> {
 /// An interest area as the `interest-areas` source shows it.
 pub fn interest_area_feature(a: &InterestArea) -> Result<TileFeature, TileError> {
     let mut geometry = Geometry::MultiPolygon(a.geometry.clone());
-    to_web_mercator(&mut geometry).map_err(|e| TileError::Projection(format!("interest area {}: {e}", a.id)))?;
+    to_web_mercator(&mut geometry)
+        .map_err(|e| TileError::Projection(format!("interest area {}: {e}", a.id)))?;
     let themes: Vec<&str> = a.themes.iter().map(|t| t.code()).collect();
     Ok(TileFeature {
         layer: 0,
@@ -151,7 +202,8 @@ pub fn interest_area_feature(a: &InterestArea) -> Result<TileFeature, TileError>
 /// A dig request's polygon as the `dig-requests` source shows it.
 pub fn dig_request_feature(r: &DigRequest) -> Result<TileFeature, TileError> {
     let mut geometry = Geometry::Polygon(r.polygon.clone());
-    to_web_mercator(&mut geometry).map_err(|e| TileError::Projection(format!("dig request {}: {e}", r.id)))?;
+    to_web_mercator(&mut geometry)
+        .map_err(|e| TileError::Projection(format!("dig request {}: {e}", r.id)))?;
     Ok(TileFeature {
         layer: 0,
         uid: r.id,

@@ -35,7 +35,10 @@ pub use feature::{Prop, TileFeature};
 pub use grid::TileCoord;
 pub use index::TileIndex;
 pub use render::{render, RenderOptions, Rendered};
-pub use source::{bounds_degrees, buffered_bounds, render_source, FieldKind, FieldSpec, IndexSource, LayerSpec, SourceInfo, TileSource};
+pub use source::{
+    bounds_degrees, buffered_bounds, render_source, FieldKind, FieldSpec, IndexSource, LayerSpec,
+    SourceInfo, TileSource,
+};
 
 /// The media type of an MVT tile.
 pub const MVT_MEDIA_TYPE: &str = "application/vnd.mapbox-vector-tile";

@@ -108,7 +108,10 @@ fn io(e: std::io::Error) -> TileError {
 }
 
 fn gzip(bytes: &[u8]) -> Result<Vec<u8>, TileError> {
-    let mut g = GzEncoder::new(Vec::with_capacity(bytes.len() / 2 + 32), Compression::default());
+    let mut g = GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 2 + 32),
+        Compression::default(),
+    );
     g.write_all(bytes).map_err(io)?;
     g.finish().map_err(io)
 }
@@ -134,13 +137,16 @@ impl<W: Write + Seek> PmTilesWriter<W> {
         let id = tile_id(tile);
         if let Some(e) = self.entries.last() {
             if id < e.tile_id + u64::from(e.run_length) {
-                return Err(TileError::PmTiles(format!("tile {tile} (id {id}) added out of tile-id order")));
+                return Err(TileError::PmTiles(format!(
+                    "tile {tile} (id {id}) added out of tile-id order"
+                )));
             }
         }
         self.addressed += 1;
         // The same content as the tile just before: extend its run.
         if let (Some(e), Some((last_id, last_bytes))) = (self.entries.last_mut(), &self.last) {
-            if *last_id + 1 == id && last_bytes == mvt && e.tile_id + u64::from(e.run_length) == id {
+            if *last_id + 1 == id && last_bytes == mvt && e.tile_id + u64::from(e.run_length) == id
+            {
                 e.run_length += 1;
                 self.last = Some((id, mvt.to_vec()));
                 return Ok(());
@@ -150,7 +156,8 @@ impl<W: Write + Seek> PmTilesWriter<W> {
             Some(&at) => at,
             None => {
                 let gz = gzip(mvt)?;
-                let length = u32::try_from(gz.len()).map_err(|_| TileError::PmTiles(format!("tile {tile} is over 4 GiB")))?;
+                let length = u32::try_from(gz.len())
+                    .map_err(|_| TileError::PmTiles(format!("tile {tile} is over 4 GiB")))?;
                 self.out.write_all(&gz).map_err(io)?;
                 let at = (self.data_len, length);
                 self.data_len += gz.len() as u64;

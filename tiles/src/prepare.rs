@@ -25,7 +25,10 @@ pub(crate) struct Frame {
 
 impl Frame {
     fn pt(&self, c: Coord<f64>) -> Pt {
-        [(c.x - self.minx) * self.scale, (self.maxy - c.y) * self.scale]
+        [
+            (c.x - self.minx) * self.scale,
+            (self.maxy - c.y) * self.scale,
+        ]
     }
 
     fn pts(&self, ls: &LineString<f64>) -> Vec<Pt> {
@@ -91,7 +94,11 @@ fn polygon(f: &Frame, p: &Polygon<f64>, out: &mut Vec<Vec<Vec<[i64; 2]>>>) {
 pub(crate) fn prepare(f: &Frame, g: &Geometry<f64>, out: &mut Vec<TileGeometry>) {
     let inside = |p: Pt| p.iter().all(|v| *v >= f.square.lo && *v <= f.square.hi);
     let points = |cs: &mut dyn Iterator<Item = Coord<f64>>| -> Option<TileGeometry> {
-        let pts: Vec<[i64; 2]> = cs.map(|c| f.pt(c)).filter(|p| inside(*p)).map(|p| [p[0].round() as i64, p[1].round() as i64]).collect();
+        let pts: Vec<[i64; 2]> = cs
+            .map(|c| f.pt(c))
+            .filter(|p| inside(*p))
+            .map(|p| [p[0].round() as i64, p[1].round() as i64])
+            .collect();
         (!pts.is_empty()).then_some(TileGeometry::Points(pts))
     };
     let lines = |ls: &mut dyn Iterator<Item = &LineString<f64>>| -> Option<TileGeometry> {
@@ -107,7 +114,9 @@ pub(crate) fn prepare(f: &Frame, g: &Geometry<f64>, out: &mut Vec<TileGeometry>)
     let one = match g {
         Geometry::Point(p) => points(&mut std::iter::once(p.0)),
         Geometry::MultiPoint(mp) => points(&mut mp.0.iter().map(|p| p.0)),
-        Geometry::Line(l) => lines(&mut std::iter::once(&LineString::from(vec![l.start, l.end]))),
+        Geometry::Line(l) => lines(&mut std::iter::once(&LineString::from(vec![
+            l.start, l.end,
+        ]))),
         Geometry::LineString(ls) => lines(&mut std::iter::once(ls)),
         Geometry::MultiLineString(mls) => lines(&mut mls.0.iter()),
         Geometry::Polygon(p) => polys(&mut std::iter::once(p)),

@@ -100,12 +100,17 @@ impl<'a> Reader<'a> {
         }
         let field = match key & 7 {
             0 => Field::Varint(self.varint()?),
-            1 => Field::I64(u64::from_le_bytes(self.take(8)?.try_into().unwrap_or([0; 8]))),
+            1 => Field::I64(u64::from_le_bytes(
+                self.take(8)?.try_into().unwrap_or([0; 8]),
+            )),
             2 => {
-                let n = usize::try_from(self.varint()?).map_err(|_| self.err("length too large"))?;
+                let n =
+                    usize::try_from(self.varint()?).map_err(|_| self.err("length too large"))?;
                 Field::Len(self.take(n)?)
             }
-            5 => Field::I32(u32::from_le_bytes(self.take(4)?.try_into().unwrap_or([0; 4]))),
+            5 => Field::I32(u32::from_le_bytes(
+                self.take(4)?.try_into().unwrap_or([0; 4]),
+            )),
             w => return Err(self.err(format!("unsupported wire type {w} (field {number})"))),
         };
         Ok(Some((number, field)))
@@ -121,7 +126,12 @@ pub(crate) fn wrong_wire(at: &str, name: &str, want: Wire, got: Wire) -> TileErr
 }
 
 /// The varints of a packed repeated field (or of one unpacked element).
-pub(crate) fn packed_u32(at: &str, name: &str, field: Field<'_>, out: &mut Vec<u32>) -> Result<(), TileError> {
+pub(crate) fn packed_u32(
+    at: &str,
+    name: &str,
+    field: Field<'_>,
+    out: &mut Vec<u32>,
+) -> Result<(), TileError> {
     match field {
         Field::Len(bytes) => {
             let mut r = Reader::new(bytes, at);
@@ -225,7 +235,14 @@ mod tests {
     #[test]
     fn zigzag_round_trips_and_matches_the_protobuf_table() {
         // The table of the protobuf encoding guide.
-        for (v, z) in [(0, 0), (-1, 1), (1, 2), (-2, 3), (2147483647, 4294967294u32), (-2147483648, 4294967295)] {
+        for (v, z) in [
+            (0, 0),
+            (-1, 1),
+            (1, 2),
+            (-2, 3),
+            (2147483647, 4294967294u32),
+            (-2147483648, 4294967295),
+        ] {
             assert_eq!(unzigzag(v), z);
             assert_eq!(zigzag(z), v);
         }
@@ -236,7 +253,17 @@ mod tests {
 
     #[test]
     fn varints_round_trip_with_their_length() {
-        for v in [0u64, 1, 127, 128, 300, 16_383, 16_384, u32::MAX as u64, u64::MAX] {
+        for v in [
+            0u64,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            u32::MAX as u64,
+            u64::MAX,
+        ] {
             let mut buf = Vec::new();
             put_varint(&mut buf, v);
             assert_eq!(buf.len(), varint_len(v), "{v}");

@@ -103,12 +103,20 @@ fn frame(tile: TileCoord, o: &RenderOptions, tolerance_px: f64) -> Frame {
 }
 
 fn size_of(geoms: &[TileGeometry]) -> f64 {
-    let len = |l: &[[i64; 2]]| l.windows(2).map(|w| (((w[1][0] - w[0][0]).pow(2) + (w[1][1] - w[0][1]).pow(2)) as f64).sqrt()).sum::<f64>();
+    let len = |l: &[[i64; 2]]| {
+        l.windows(2)
+            .map(|w| (((w[1][0] - w[0][0]).pow(2) + (w[1][1] - w[0][1]).pow(2)) as f64).sqrt())
+            .sum::<f64>()
+    };
     geoms
         .iter()
         .map(|g| match g {
             TileGeometry::Lines(ls) => ls.iter().map(|l| len(l)).sum(),
-            TileGeometry::Polygons(ps) => ps.iter().filter_map(|p| p.first()).map(|r| geometry::ring_area2(r) as f64 / 2.0).sum(),
+            TileGeometry::Polygons(ps) => ps
+                .iter()
+                .filter_map(|p| p.first())
+                .map(|r| geometry::ring_area2(r) as f64 / 2.0)
+                .sum(),
             _ => 0.0,
         })
         .sum()
@@ -117,15 +125,24 @@ fn size_of(geoms: &[TileGeometry]) -> f64 {
 /// Renders `features` (EPSG:3857) into tile `tile` with layers `layers`.
 /// Features are written in the order given, layer by layer in the order
 /// of `layers`; empty layers are left out.
-pub fn render(tile: TileCoord, layers: &[LayerSpec], features: &[&TileFeature], o: &RenderOptions) -> Rendered {
+pub fn render(
+    tile: TileCoord,
+    layers: &[LayerSpec],
+    features: &[&TileFeature],
+    o: &RenderOptions,
+) -> Rendered {
     let detail = tile.z() >= o.full_detail_zoom;
     let mut dropped_small = 0;
     let mut kept: Vec<&TileFeature> = Vec::with_capacity(features.len());
     let small = o.pixel_units * tile.size_m() / f64::from(o.extent);
     for &f in features {
         let tiny = !detail
-            && !matches!(f.geometry, geo_types::Geometry::Point(_) | geo_types::Geometry::MultiPoint(_))
-            && f.bbox().is_some_and(|b| b.width() < small && b.height() < small);
+            && !matches!(
+                f.geometry,
+                geo_types::Geometry::Point(_) | geo_types::Geometry::MultiPoint(_)
+            )
+            && f.bbox()
+                .is_some_and(|b| b.width() < small && b.height() < small);
         if tiny {
             dropped_small += 1;
         } else {
@@ -145,7 +162,11 @@ pub fn render(tile: TileCoord, layers: &[LayerSpec], features: &[&TileFeature], 
             .map(|&feature| {
                 let mut geoms = Vec::new();
                 prepare(&fr, &feature.geometry, &mut geoms);
-                Prepared { feature, geoms, size: 0.0 }
+                Prepared {
+                    feature,
+                    geoms,
+                    size: 0.0,
+                }
             })
             .filter(|p| !p.geoms.is_empty())
             .collect();
@@ -163,7 +184,9 @@ pub fn render(tile: TileCoord, layers: &[LayerSpec], features: &[&TileFeature], 
     let mut order: Vec<usize> = (0..prepared.len()).collect();
     order.sort_by(|&a, &b| {
         let (pa, pb) = (&prepared[a], &prepared[b]);
-        (pa.feature.priority, pa.size).partial_cmp(&(pb.feature.priority, pb.size)).unwrap_or(std::cmp::Ordering::Equal)
+        (pa.feature.priority, pa.size)
+            .partial_cmp(&(pb.feature.priority, pb.size))
+            .unwrap_or(std::cmp::Ordering::Equal)
     });
     let cost: Vec<usize> = prepared.iter().map(feature_cost).collect();
     let mut total: usize = cost.iter().sum();
@@ -177,7 +200,16 @@ pub fn render(tile: TileCoord, layers: &[LayerSpec], features: &[&TileFeature], 
             total -= cost[order[next]];
             next += 1;
         }
-        let keep: Vec<Prepared> = prepared.iter().zip(&drop).filter(|(_, d)| !**d).map(|(p, _)| Prepared { feature: p.feature, geoms: p.geoms.clone(), size: p.size }).collect();
+        let keep: Vec<Prepared> = prepared
+            .iter()
+            .zip(&drop)
+            .filter(|(_, d)| !**d)
+            .map(|(p, _)| Prepared {
+                feature: p.feature,
+                geoms: p.geoms.clone(),
+                size: p.size,
+            })
+            .collect();
         let bytes = encode(layers, &keep, o.extent);
         if bytes.len() <= o.max_bytes || next >= order.len() {
             return finish(bytes, &keep, dropped_small, next, tol);
@@ -190,11 +222,28 @@ pub fn render(tile: TileCoord, layers: &[LayerSpec], features: &[&TileFeature], 
 /// About what a feature adds to the tile: its geometry and tags, the
 /// message framing, and its share of the value dictionary.
 fn feature_cost(p: &Prepared) -> usize {
-    let cmds: usize = p.geoms.iter().map(|g| geometry::encode(g).1.iter().map(|&c| varint_len(u64::from(c))).sum::<usize>() + 16).sum();
+    let cmds: usize = p
+        .geoms
+        .iter()
+        .map(|g| {
+            geometry::encode(g)
+                .1
+                .iter()
+                .map(|&c| varint_len(u64::from(c)))
+                .sum::<usize>()
+                + 16
+        })
+        .sum();
     cmds + p.feature.props.len() * 3 + 40
 }
 
-fn finish(bytes: Vec<u8>, prepared: &[Prepared], dropped_small: usize, dropped_budget: usize, tol: f64) -> Rendered {
+fn finish(
+    bytes: Vec<u8>,
+    prepared: &[Prepared],
+    dropped_small: usize,
+    dropped_budget: usize,
+    tol: f64,
+) -> Rendered {
     let mut uids: Vec<Uuid> = prepared.iter().map(|p| p.feature.uid).collect();
     uids.sort_unstable();
     uids.dedup();
@@ -220,7 +269,10 @@ fn encode(layers: &[LayerSpec], prepared: &[Prepared], extent: u32) -> Vec<u8> {
         };
         let mut key_of: HashMap<u16, u32> = HashMap::new();
         let mut value_of: HashMap<(u8, u64, String), u32> = HashMap::new();
-        for p in prepared.iter().filter(|p| usize::from(p.feature.layer) == li) {
+        for p in prepared
+            .iter()
+            .filter(|p| usize::from(p.feature.layer) == li)
+        {
             let mut tags = Vec::with_capacity(p.feature.props.len() * 2);
             for (field, prop) in &p.feature.props {
                 let Some(name) = spec.fields.get(usize::from(*field)) else {

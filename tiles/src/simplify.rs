@@ -31,7 +31,11 @@ pub fn douglas_peucker(pts: &[Pt], tol: f64) -> Vec<Pt> {
             stack.push((far, b));
         }
     }
-    pts.iter().zip(keep).filter(|(_, k)| *k).map(|(p, _)| *p).collect()
+    pts.iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(p, _)| *p)
+        .collect()
 }
 
 /// Squared distance from `p` to segment a-b.
@@ -54,18 +58,26 @@ mod tests {
     #[test]
     fn vertices_within_the_tolerance_go_and_the_rest_stay() {
         let line = [[0.0, 0.0], [5.0, 0.4], [10.0, 0.0], [10.0, 10.0]];
-        assert_eq!(douglas_peucker(&line, 0.5), vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0]]);
+        assert_eq!(
+            douglas_peucker(&line, 0.5),
+            vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0]]
+        );
         assert_eq!(douglas_peucker(&line, 0.3).len(), 4);
     }
 
     #[test]
     fn every_dropped_vertex_is_within_the_tolerance_of_the_result() {
         // A seeded zig-zag: brute-force check of the guarantee.
-        let line: Vec<Pt> = (0..500).map(|i| [i as f64, ((i * 7919) % 13) as f64 / 4.0]).collect();
+        let line: Vec<Pt> = (0..500)
+            .map(|i| [i as f64, ((i * 7919) % 13) as f64 / 4.0])
+            .collect();
         let s = douglas_peucker(&line, 1.0);
         assert!(s.len() < line.len());
         for p in &line {
-            let d = s.windows(2).map(|w| seg_dist2(*p, w[0], w[1])).fold(f64::MAX, f64::min);
+            let d = s
+                .windows(2)
+                .map(|w| seg_dist2(*p, w[0], w[1]))
+                .fold(f64::MAX, f64::min);
             assert!(d.sqrt() <= 1.0 + 1e-9);
         }
     }

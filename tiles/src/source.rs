@@ -73,7 +73,10 @@ impl SourceInfo {
                             FieldKind::Number => "Number",
                             FieldKind::Boolean => "Boolean",
                         };
-                        (f.name.to_owned(), Json::String(format!("{kind}: {}", f.description)))
+                        (
+                            f.name.to_owned(),
+                            Json::String(format!("{kind}: {}", f.description)),
+                        )
                     })
                     .collect();
                 json!({
@@ -108,7 +111,12 @@ pub fn bounds_degrees(bounds: Option<Rect<f64>>) -> [f64; 4] {
         Some(b) => {
             let (w, s) = mercator_to_lonlat(b.min().x, b.min().y);
             let (e, n) = mercator_to_lonlat(b.max().x, b.max().y);
-            [w.max(-180.0), s.max(-85.051_128_779_806_6), e.min(180.0), n.min(85.051_128_779_806_6)]
+            [
+                w.max(-180.0),
+                s.max(-85.051_128_779_806_6),
+                e.min(180.0),
+                n.min(85.051_128_779_806_6),
+            ]
         }
     }
 }
@@ -127,7 +135,12 @@ pub trait TileSource: Send + Sync + std::fmt::Debug {
 
 /// Renders `tile` of `source` with the features that `allow` lets
 /// through (an access filter; `|_| true` for public data).
-pub fn render_source(source: &dyn TileSource, tile: TileCoord, allow: &dyn Fn(&TileFeature) -> bool, o: &RenderOptions) -> Rendered {
+pub fn render_source(
+    source: &dyn TileSource,
+    tile: TileCoord,
+    allow: &dyn Fn(&TileFeature) -> bool,
+    o: &RenderOptions,
+) -> Rendered {
     let mut picked: Vec<&TileFeature> = Vec::new();
     source.query(&buffered_bounds(tile, o), &mut picked);
     picked.retain(|f| allow(f));

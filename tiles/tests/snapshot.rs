@@ -9,17 +9,38 @@
 use std::fmt::Write;
 
 use forsyning_tiles::mvt::Tile;
-use forsyning_tiles::{render, FieldKind, FieldSpec, LayerSpec, Prop, RenderOptions, TileCoord, TileFeature};
+use forsyning_tiles::{
+    render, FieldKind, FieldSpec, LayerSpec, Prop, RenderOptions, TileCoord, TileFeature,
+};
 use geo_types::{Geometry, LineString, Point, Polygon};
 use uuid::Uuid;
 
 fn layers() -> Vec<LayerSpec> {
     let fields = vec![
-        FieldSpec { name: "id", kind: FieldKind::String, description: "" },
-        FieldSpec { name: "hazard", kind: FieldKind::String, description: "" },
-        FieldSpec { name: "depth_mm", kind: FieldKind::Number, description: "" },
+        FieldSpec {
+            name: "id",
+            kind: FieldKind::String,
+            description: "",
+        },
+        FieldSpec {
+            name: "hazard",
+            kind: FieldKind::String,
+            description: "",
+        },
+        FieldSpec {
+            name: "depth_mm",
+            kind: FieldKind::Number,
+            description: "",
+        },
     ];
-    ["points", "lines"].iter().map(|n| LayerSpec { id: (*n).into(), description: String::new(), fields: fields.clone() }).collect()
+    ["points", "lines"]
+        .iter()
+        .map(|n| LayerSpec {
+            id: (*n).into(),
+            description: String::new(),
+            fields: fields.clone(),
+        })
+        .collect()
 }
 
 fn text(tile: &Tile) -> String {
@@ -29,7 +50,12 @@ fn text(tile: &Tile) -> String {
         writeln!(s, "  keys {:?}", l.keys).unwrap();
         writeln!(s, "  values {:?}", l.values).unwrap();
         for f in &l.features {
-            writeln!(s, "  feature id {:?} type {:?} tags {:?}", f.id, f.geom_type, f.tags).unwrap();
+            writeln!(
+                s,
+                "  feature id {:?} type {:?} tags {:?}",
+                f.id, f.geom_type, f.tags
+            )
+            .unwrap();
             writeln!(s, "    geometry {:?}", f.geometry).unwrap();
         }
     }
@@ -47,15 +73,40 @@ fn a_small_tile_matches_its_snapshot() {
         uid: Uuid::from_u64_pair(1, i),
         owner: None,
         priority: 0,
-        props: vec![(0, Prop::Uuid(Uuid::from_u64_pair(1, i))), (1, Prop::Static("dangerous")), (2, Prop::Uint(600 + i))],
+        props: vec![
+            (0, Prop::Uuid(Uuid::from_u64_pair(1, i))),
+            (1, Prop::Static("dangerous")),
+            (2, Prop::Uint(600 + i)),
+        ],
         geometry: g,
     };
     let point = f(1, 0, Point::from(at(100.0, 200.0)).into());
-    let line = f(2, 1, LineString::from(vec![at(4000.0, 10.0), at(4200.0, 10.0)]).into());
-    let outer = LineString::from(vec![at(10.0, 10.0), at(110.0, 10.0), at(110.0, 110.0), at(10.0, 110.0), at(10.0, 10.0)]);
-    let hole = LineString::from(vec![at(40.0, 40.0), at(40.0, 60.0), at(60.0, 60.0), at(60.0, 40.0), at(40.0, 40.0)]);
+    let line = f(
+        2,
+        1,
+        LineString::from(vec![at(4000.0, 10.0), at(4200.0, 10.0)]).into(),
+    );
+    let outer = LineString::from(vec![
+        at(10.0, 10.0),
+        at(110.0, 10.0),
+        at(110.0, 110.0),
+        at(10.0, 110.0),
+        at(10.0, 10.0),
+    ]);
+    let hole = LineString::from(vec![
+        at(40.0, 40.0),
+        at(40.0, 60.0),
+        at(60.0, 60.0),
+        at(60.0, 40.0),
+        at(40.0, 40.0),
+    ]);
     let poly = f(3, 0, Polygon::new(outer, vec![hole]).into());
-    let out = render(t, &layers(), &[&point, &line, &poly], &RenderOptions::default());
+    let out = render(
+        t,
+        &layers(),
+        &[&point, &line, &poly],
+        &RenderOptions::default(),
+    );
     let tile = Tile::decode(&out.bytes).unwrap();
     tile.validate().unwrap();
     let got = text(&tile);
@@ -64,7 +115,10 @@ fn a_small_tile_matches_its_snapshot() {
         std::fs::write(&path, &got).unwrap();
     }
     let want = std::fs::read_to_string(&path).expect("snapshot (UPDATE_SNAPSHOTS=1 writes it)");
-    assert_eq!(got, want, "the tile changed; if on purpose, UPDATE_SNAPSHOTS=1");
+    assert_eq!(
+        got, want,
+        "the tile changed; if on purpose, UPDATE_SNAPSHOTS=1"
+    );
     // The hand-checked parts: the line is clipped at 4096 + 64.
     assert!(got.contains("geometry [9, 8000, 20, 10, 320, 0]"), "{got}");
 }

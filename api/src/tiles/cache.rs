@@ -52,7 +52,10 @@ pub(crate) struct TileCache {
 
 impl TileCache {
     pub(crate) fn new(max_bytes: usize) -> Self {
-        Self { inner: Mutex::new(Inner::default()), max_bytes }
+        Self {
+            inner: Mutex::new(Inner::default()),
+            max_bytes,
+        }
     }
 
     pub(crate) fn get(&self, key: &Key) -> Option<Arc<CachedTile>> {
@@ -91,11 +94,21 @@ mod tests {
     use super::*;
 
     fn tile(n: usize) -> Arc<CachedTile> {
-        Arc::new(CachedTile { raw: vec![0; n], gzip: vec![], etag: String::new(), uids: vec![] })
+        Arc::new(CachedTile {
+            raw: vec![0; n],
+            gzip: vec![],
+            etag: String::new(),
+            uids: vec![],
+        })
     }
 
     fn key(x: u64) -> Key {
-        Key { source: "s", generation: 1, scope: "all".into(), tile: TileCoord::new(10, x, 0).unwrap() }
+        Key {
+            source: "s",
+            generation: 1,
+            scope: "all".into(),
+            tile: TileCoord::new(10, x, 0).unwrap(),
+        }
     }
 
     #[test]
@@ -107,7 +120,13 @@ mod tests {
         // 1,000 bytes each with the overhead: ten fit.
         assert_eq!(c.len(), 10);
         assert!(c.get(&key(99)).is_some() && c.get(&key(89)).is_none());
-        let other = Key { generation: 2, ..key(99) };
-        assert!(c.get(&other).is_none(), "another generation is another tile");
+        let other = Key {
+            generation: 2,
+            ..key(99)
+        };
+        assert!(
+            c.get(&other).is_none(),
+            "another generation is another tile"
+        );
     }
 }

@@ -27,7 +27,9 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use forsyning_tiles::{render_source, IndexSource, RenderOptions, SourceInfo, TileCoord, TileIndex, TileSource};
+use forsyning_tiles::{
+    render_source, IndexSource, RenderOptions, SourceInfo, TileCoord, TileIndex, TileSource,
+};
 use serde_json::{json, Value};
 
 use self::cache::{CachedTile, Key, TileCache};
@@ -93,13 +95,29 @@ async fn list(State(state): State<AppState>, p: Principal) -> Json<Value> {
 
 /// `http://host` of the request, for absolute tile URLs.
 fn origin(headers: &HeaderMap) -> String {
-    let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
-    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).filter(|p| *p == "https").unwrap_or("http");
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let proto = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|p| *p == "https")
+        .unwrap_or("http");
     format!("{proto}://{host}")
 }
 
-async fn tilejson(State(state): State<AppState>, Extension(t): Extension<Arc<TileState>>, p: Principal, headers: HeaderMap, Path(source): Path<String>) -> Result<Response, ApiError> {
-    let info = infos().into_iter().find(|i| i.id == source).ok_or(ApiError::NotFound)?;
+async fn tilejson(
+    State(state): State<AppState>,
+    Extension(t): Extension<Arc<TileState>>,
+    p: Principal,
+    headers: HeaderMap,
+    Path(source): Path<String>,
+) -> Result<Response, ApiError> {
+    let info = infos()
+        .into_iter()
+        .find(|i| i.id == source)
+        .ok_or(ApiError::NotFound)?;
     may_request(&state, &p, &source).await?;
     let bounds = if source == "network" {
         let g = generation(&state).await?;
@@ -107,7 +125,11 @@ async fn tilejson(State(state): State<AppState>, Extension(t): Extension<Arc<Til
     } else {
         None
     };
-    let url = format!("{}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", origin(&headers), info.id);
+    let url = format!(
+        "{}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt",
+        origin(&headers),
+        info.id
+    );
     let doc = info.tilejson(&url, bounds.or_else(denmark));
     Ok(([(axum::http::header::CACHE_CONTROL, PRIVATE)], Json(doc)).into_response())
 }
@@ -115,21 +137,42 @@ async fn tilejson(State(state): State<AppState>, Extension(t): Extension<Arc<Til
 /// Denmark's service area in EPSG:3857, the bounds of sources without data.
 fn denmark() -> Option<geo_types::Rect<f64>> {
     let a = forsyning_geo::denmark_service_area();
-    let min = forsyning_tiles::project::coord_to_web_mercator(geo_types::coord! { x: a.min().x, y: a.min().y }).ok()?;
-    let max = forsyning_tiles::project::coord_to_web_mercator(geo_types::coord! { x: a.max().x, y: a.max().y }).ok()?;
+    let min = forsyning_tiles::project::coord_to_web_mercator(
+        geo_types::coord! { x: a.min().x, y: a.min().y },
+    )
+    .ok()?;
+    let max = forsyning_tiles::project::coord_to_web_mercator(
+        geo_types::coord! { x: a.max().x, y: a.max().y },
+    )
+    .ok()?;
     Some(geo_types::Rect::new(min, max))
 }
 
 fn parse_tile(z: &str, x: &str, file: &str, info: &SourceInfo) -> Result<TileCoord, ApiError> {
-    let bad = |m: String| ApiError::BadRequest { code: "invalid_tile", message: m };
-    let y = file.strip_suffix(".mvt").ok_or_else(|| bad(format!("{file:?}: tiles are {{y}}.mvt")))?;
-    let n = |s: &str, what: &str| s.parse::<u64>().map_err(|_| bad(format!("{what} {s:?} is not a whole number")));
+    let bad = |m: String| ApiError::BadRequest {
+        code: "invalid_tile",
+        message: m,
+    };
+    let y = file
+        .strip_suffix(".mvt")
+        .ok_or_else(|| bad(format!("{file:?}: tiles are {{y}}.mvt")))?;
+    let n = |s: &str, what: &str| {
+        s.parse::<u64>()
+            .map_err(|_| bad(format!("{what} {s:?} is not a whole number")))
+    };
     let (z, x, y) = (n(z, "z")?, n(x, "x")?, n(y, "y")?);
-    let coord = TileCoord::new(u32::try_from(z).unwrap_or(u32::MAX), x, y).map_err(|e| bad(e.to_string()))?;
+    let coord = TileCoord::new(u32::try_from(z).unwrap_or(u32::MAX), x, y)
+        .map_err(|e| bad(e.to_string()))?;
     if coord.z() < info.minzoom || coord.z() > info.maxzoom {
         return Err(ApiError::BadRequest {
             code: "zoom_out_of_range",
-            message: format!("{} has tiles at zoom {}..={}, not {}", info.id, info.minzoom, info.maxzoom, coord.z()),
+            message: format!(
+                "{} has tiles at zoom {}..={}, not {}",
+                info.id,
+                info.minzoom,
+                info.maxzoom,
+                coord.z()
+            ),
         });
     }
     Ok(coord)
@@ -142,7 +185,10 @@ async fn tile(
     headers: HeaderMap,
     Path((source, z, x, file)): Path<(String, String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let info = infos().into_iter().find(|i| i.id == source).ok_or(ApiError::NotFound)?;
+    let info = infos()
+        .into_iter()
+        .find(|i| i.id == source)
+        .ok_or(ApiError::NotFound)?;
     let coord = parse_tile(&z, &x, &file, &info)?;
     let o = t.options.clone();
     let tile: Arc<CachedTile> = match source.as_str() {
@@ -157,15 +203,28 @@ async fn tile(
         }
     };
     if source == "network" && !tile.uids.is_empty() && !http::not_modified(&headers, &tile.etag) {
-        let what = Disclosed { org_id: p.org().map(|o| &o.id), token_id: p.token_id(), action: "tiles.read", dig_request_id: None };
+        let what = Disclosed {
+            org_id: p.org().map(|o| &o.id),
+            token_id: p.token_id(),
+            action: "tiles.read",
+            dig_request_id: None,
+        };
         crate::audit::record(state.store.as_ref(), what, tile.uids.iter().copied()).await?;
     }
     Ok(http::respond(&headers, &tile, PRIVATE))
 }
 
-async fn render_owned(info: SourceInfo, coord: TileCoord, features: Vec<forsyning_tiles::TileFeature>, o: RenderOptions) -> Result<CachedTile, ApiError> {
+async fn render_owned(
+    info: SourceInfo,
+    coord: TileCoord,
+    features: Vec<forsyning_tiles::TileFeature>,
+    o: RenderOptions,
+) -> Result<CachedTile, ApiError> {
     tokio::task::spawn_blocking(move || {
-        let source = IndexSource { info, index: TileIndex::new(features) };
+        let source = IndexSource {
+            info,
+            index: TileIndex::new(features),
+        };
         let r = render_source(&source, coord, &|_| true, &o);
         http::cached(r.bytes, Vec::new())
     })
@@ -173,11 +232,21 @@ async fn render_owned(info: SourceInfo, coord: TileCoord, features: Vec<forsynin
     .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-async fn network_tile(state: &AppState, t: &Arc<TileState>, p: &Principal, coord: TileCoord) -> Result<Arc<CachedTile>, ApiError> {
+async fn network_tile(
+    state: &AppState,
+    t: &Arc<TileState>,
+    p: &Principal,
+    coord: TileCoord,
+) -> Result<Arc<CachedTile>, ApiError> {
     let scope = feature_scope(state, p).await?;
     let scope = NetworkScope::of(state, &scope).await?;
     let g = generation(state).await?;
-    let key = Key { source: "network", generation: hash(&g), scope: scope.cache_key(), tile: coord };
+    let key = Key {
+        source: "network",
+        generation: hash(&g),
+        scope: scope.cache_key(),
+        tile: coord,
+    };
     if let Some(hit) = t.cache.get(&key) {
         return Ok(hit);
     }

@@ -35,12 +35,15 @@ impl TileSource for NetworkSource {
     }
 
     fn bounds(&self) -> Option<Rect<f64>> {
-        self.datasets.iter().filter_map(|d| d.bounds()).reduce(|a, b| {
-            Rect::new(
-                geo_types::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                geo_types::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-            )
-        })
+        self.datasets
+            .iter()
+            .filter_map(|d| d.bounds())
+            .reduce(|a, b| {
+                Rect::new(
+                    geo_types::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                    geo_types::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+                )
+            })
     }
 
     fn query<'a>(&'a self, bbox: &Rect<f64>, out: &mut Vec<&'a TileFeature>) {
@@ -71,7 +74,11 @@ pub(crate) async fn generation(state: &AppState) -> Result<Generation, ApiError>
 
 impl NetworkIndex {
     /// The source for `generation`, rebuilt for the datasets whose version changed.
-    pub(crate) async fn source(&self, state: &AppState, generation: Generation) -> Result<Arc<NetworkSource>, ApiError> {
+    pub(crate) async fn source(
+        &self,
+        state: &AppState,
+        generation: Generation,
+    ) -> Result<Arc<NetworkSource>, ApiError> {
         let mut current = self.current.lock().await;
         if let Some(s) = current.as_ref().filter(|s| s.generation == generation) {
             return Ok(s.clone());
@@ -79,7 +86,10 @@ impl NetworkIndex {
         let mut datasets = Vec::with_capacity(generation.len());
         for &(id, version) in &generation {
             let reuse = current.as_ref().and_then(|s| {
-                s.generation.iter().position(|g| *g == (id, version)).map(|i| s.datasets[i].clone())
+                s.generation
+                    .iter()
+                    .position(|g| *g == (id, version))
+                    .map(|i| s.datasets[i].clone())
             });
             let index = match reuse {
                 Some(i) => i,
@@ -94,7 +104,11 @@ impl NetworkIndex {
             };
             datasets.push(index);
         }
-        let s = Arc::new(NetworkSource { info: network(), generation, datasets });
+        let s = Arc::new(NetworkSource {
+            info: network(),
+            generation,
+            datasets,
+        });
         *current = Some(s.clone());
         Ok(s)
     }
@@ -102,7 +116,9 @@ impl NetworkIndex {
 
 /// Projects `features` to EPSG:3857 on every core and indexes them.
 fn build_index(features: Vec<NetworkFeature>) -> Result<TileIndex, ApiError> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
     let chunk = features.len().div_ceil(threads).max(1);
     let mut chunks: Vec<Vec<NetworkFeature>> = Vec::new();
     let mut it = features.into_iter();
@@ -116,9 +132,22 @@ fn build_index(features: Vec<NetworkFeature>) -> Result<TileIndex, ApiError> {
     let parts: Vec<Result<Vec<TileFeature>, ApiError>> = std::thread::scope(|s| {
         let handles: Vec<_> = chunks
             .into_iter()
-            .map(|c| s.spawn(move || c.into_iter().map(|f| network_feature(f).map_err(|e| ApiError::Internal(e.to_string()))).collect::<Result<Vec<_>, _>>()))
+            .map(|c| {
+                s.spawn(move || {
+                    c.into_iter()
+                        .map(|f| network_feature(f).map_err(|e| ApiError::Internal(e.to_string())))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+            })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(ApiError::Internal("projection thread panicked".into())))).collect()
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(ApiError::Internal("projection thread panicked".into()))
+                })
+            })
+            .collect()
     });
     let mut all = Vec::new();
     for p in parts {
@@ -140,7 +169,10 @@ impl NetworkScope {
     /// The tile filter of `scope`. For a contractor, the features near each
     /// grant's area that [`FeatureScope::allows`] lets through, the same
     /// test `/api/v1/features` applies.
-    pub(crate) async fn of(state: &AppState, scope: &FeatureScope) -> Result<NetworkScope, ApiError> {
+    pub(crate) async fn of(
+        state: &AppState,
+        scope: &FeatureScope,
+    ) -> Result<NetworkScope, ApiError> {
         Ok(match scope {
             FeatureScope::All => NetworkScope::All,
             FeatureScope::Owner(o) => NetworkScope::Owner(o.clone()),

@@ -16,7 +16,8 @@ use crate::{ApiError, AppState};
 /// The tile's buffered box in EPSG:25832 metres, and in EPSG:3857.
 fn boxes(tile: TileCoord, o: &RenderOptions) -> Result<(Rect<f64>, Rect<f64>), ApiError> {
     let m = buffered_bounds(tile, o);
-    let s = forsyning_tiles::project::rect_to_store(&m).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let s = forsyning_tiles::project::rect_to_store(&m)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok((s, m))
 }
 
@@ -26,21 +27,31 @@ fn internal(e: forsyning_tiles::TileError) -> ApiError {
 
 /// Interest areas: an owner sees its own, an admin all; anonymous 401,
 /// other roles 403 (as `GET /api/v1/owners/{org}/interest-areas`).
-pub(crate) fn may_see_interest_areas(p: &Principal) -> Result<Option<forsyning_model::OrgId>, ApiError> {
+pub(crate) fn may_see_interest_areas(
+    p: &Principal,
+) -> Result<Option<forsyning_model::OrgId>, ApiError> {
     let Some(org) = p.org() else {
         return Err(ApiError::Unauthorized("interest areas need a token"));
     };
     match org.role {
         Role::Admin => Ok(None),
         Role::Owner => Ok(Some(org.id.clone())),
-        _ => Err(ApiError::Forbidden("only owners and admins see interest areas")),
+        _ => Err(ApiError::Forbidden(
+            "only owners and admins see interest areas",
+        )),
     }
 }
 
-pub(crate) async fn interest_area_features(state: &AppState, p: &Principal, tile: TileCoord, o: &RenderOptions) -> Result<Vec<TileFeature>, ApiError> {
+pub(crate) async fn interest_area_features(
+    state: &AppState,
+    p: &Principal,
+    tile: TileCoord,
+    o: &RenderOptions,
+) -> Result<Vec<TileFeature>, ApiError> {
     let only = may_see_interest_areas(p)?;
     let (store_box, _) = boxes(tile, o)?;
-    let area = SearchArea::new(store_box.to_polygon(), 0.0).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let area = SearchArea::new(store_box.to_polygon(), 0.0)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let areas = state.store.interest_areas_near_shared(&area).await?;
     areas
         .iter()
@@ -51,7 +62,12 @@ pub(crate) async fn interest_area_features(state: &AppState, p: &Principal, tile
 
 /// Dig requests: those the caller may list (`dig_list_filter`) and may
 /// see (`dig_disclosure`), as the dig-request routes decide.
-pub(crate) async fn dig_request_features(state: &AppState, p: &Principal, tile: TileCoord, o: &RenderOptions) -> Result<Vec<TileFeature>, ApiError> {
+pub(crate) async fn dig_request_features(
+    state: &AppState,
+    p: &Principal,
+    tile: TileCoord,
+    o: &RenderOptions,
+) -> Result<Vec<TileFeature>, ApiError> {
     let Some(filter) = dig_list_filter(p)? else {
         return Ok(Vec::new());
     };

@@ -18,13 +18,19 @@ use super::World;
 /// for being small, so a tile holds every feature it may).
 pub fn town_tiles(w: &World, z: u8) -> Vec<TileCoord> {
     let v: Vec<f64> = w.bbox.split(',').map(|s| s.parse().unwrap()).collect();
-    let m = |x: f64, y: f64| forsyning_tiles::project::coord_to_web_mercator(coord! { x: x, y: y }).unwrap();
+    let m = |x: f64, y: f64| {
+        forsyning_tiles::project::coord_to_web_mercator(coord! { x: x, y: y }).unwrap()
+    };
     let corners = [m(v[0], v[1]), m(v[2], v[1]), m(v[0], v[3]), m(v[2], v[3])];
     let minx = corners.iter().map(|c| c.x).fold(f64::MAX, f64::min) - 50.0;
     let miny = corners.iter().map(|c| c.y).fold(f64::MAX, f64::min) - 50.0;
     let maxx = corners.iter().map(|c| c.x).fold(f64::MIN, f64::max) + 50.0;
     let maxy = corners.iter().map(|c| c.y).fold(f64::MIN, f64::max) + 50.0;
-    TileCoord::covering(&Rect::new(coord! { x: minx, y: miny }, coord! { x: maxx, y: maxy }), z).collect()
+    TileCoord::covering(
+        &Rect::new(coord! { x: minx, y: miny }, coord! { x: maxx, y: maxy }),
+        z,
+    )
+    .collect()
 }
 
 pub async fn get(app: &axum::Router, uri: &str, auth: &Option<String>) -> (StatusCode, Vec<u8>) {
@@ -32,9 +38,16 @@ pub async fn get(app: &axum::Router, uri: &str, auth: &Option<String>) -> (Statu
     if let Some(h) = auth {
         req = req.header("authorization", h);
     }
-    let res = app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    let res = app
+        .clone()
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     let status = res.status();
-    (status, res.into_body().collect().await.unwrap().to_bytes().to_vec())
+    (
+        status,
+        res.into_body().collect().await.unwrap().to_bytes().to_vec(),
+    )
 }
 
 /// The `id` property of every feature of every layer of `bytes`.
@@ -43,7 +56,15 @@ pub fn tile_ids(bytes: &[u8]) -> BTreeSet<Uuid> {
     tile.validate().unwrap();
     tile.layers
         .iter()
-        .flat_map(|l| l.features.iter().map(move |f| l.property(f, "id").and_then(|v| v.as_str()).unwrap().parse().unwrap()))
+        .flat_map(|l| {
+            l.features.iter().map(move |f| {
+                l.property(f, "id")
+                    .and_then(|v| v.as_str())
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
+        })
         .collect()
 }
 
@@ -58,14 +79,23 @@ pub async fn rows(
     allowed: impl Fn(&str) -> BTreeSet<Uuid>,
 ) -> usize {
     let tiles = town_tiles(w, 16);
-    assert!(tiles.len() >= 4, "the town spans several z16 tiles: {}", tiles.len());
+    assert!(
+        tiles.len() >= 4,
+        "the town spans several z16 tiles: {}",
+        tiles.len()
+    );
     let mut disclosures = 0;
     for ((caller, auth), want) in callers.iter().zip(want) {
         let mut seen = BTreeSet::new();
         for t in &tiles {
             let uri = format!("/tiles/{source}/{}/{}/{}.mvt", t.z(), t.x(), t.y());
             let (status, body) = get(&w.app, &uri, auth).await;
-            assert_eq!(status, want, "{caller} GET {uri}: {}", String::from_utf8_lossy(&body));
+            assert_eq!(
+                status,
+                want,
+                "{caller} GET {uri}: {}",
+                String::from_utf8_lossy(&body)
+            );
             if status != StatusCode::OK {
                 let err: serde_json::Value = serde_json::from_slice(&body).unwrap();
                 assert!(err["error"].is_string(), "JSON error body");
@@ -77,7 +107,11 @@ pub async fn rows(
             }
             seen.extend(ids);
         }
-        assert_eq!(seen, allowed(caller), "{caller}'s {source} tiles hold exactly what it may see");
+        assert_eq!(
+            seen,
+            allowed(caller),
+            "{caller}'s {source} tiles hold exactly what it may see"
+        );
         // The listing offers the source exactly to those who may request it.
         let (status, body) = get(&w.app, "/tiles", auth).await;
         if matches!(*caller, "revoked" | "malformed") {
@@ -85,8 +119,16 @@ pub async fn rows(
             continue;
         }
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        let listed = v["layers"].as_array().unwrap().iter().any(|l| l["id"] == source);
-        assert_eq!(listed, want == StatusCode::OK, "{caller}: /tiles lists {source}?");
+        let listed = v["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["id"] == source);
+        assert_eq!(
+            listed,
+            want == StatusCode::OK,
+            "{caller}: /tiles lists {source}?"
+        );
     }
     disclosures
 }

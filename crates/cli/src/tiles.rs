@@ -18,7 +18,10 @@ use forsyning_model::AuditRecord;
 use forsyning_store::{DigFilter, Store};
 use forsyning_tiles::layers;
 use forsyning_tiles::pmtiles::{tile_id, ArchiveInfo, PmTilesWriter};
-use forsyning_tiles::{bounds_degrees, render_source, IndexSource, RenderOptions, SourceInfo, TileCoord, TileFeature, TileIndex, TileSource};
+use forsyning_tiles::{
+    bounds_degrees, render_source, IndexSource, RenderOptions, SourceInfo, TileCoord, TileFeature,
+    TileIndex, TileSource,
+};
 
 use crate::progress;
 
@@ -46,7 +49,10 @@ async fn features(store: &dyn Store, info: &SourceInfo) -> anyhow::Result<Vec<Ti
     match info.id.as_str() {
         "network" => {
             for d in store.datasets(None).await? {
-                for f in store.features_at_version(d.dataset_id, d.current_version).await? {
+                for f in store
+                    .features_at_version(d.dataset_id, d.current_version)
+                    .await?
+                {
                     out.push(layers::network_feature(f)?);
                 }
             }
@@ -69,7 +75,11 @@ pub async fn export(store: &dyn Store, args: TilesExportArgs) -> anyhow::Result<
     let all = layers::all();
     let Some(info) = all.iter().find(|i| i.id == args.layer).cloned() else {
         let names: Vec<&str> = all.iter().map(|i| i.id.as_str()).collect();
-        bail!("--layer {:?}: no such tile source (there are: {})", args.layer, names.join(", "));
+        bail!(
+            "--layer {:?}: no such tile source (there are: {})",
+            args.layer,
+            names.join(", ")
+        );
     };
     if !info.public && !args.include_private {
         bail!(
@@ -82,17 +92,26 @@ pub async fn export(store: &dyn Store, args: TilesExportArgs) -> anyhow::Result<
     let min = args.min_zoom.unwrap_or(info.minzoom);
     let max = args.max_zoom.unwrap_or(info.maxzoom);
     if min > max || max > forsyning_tiles::grid::MAX_ZOOM {
-        bail!("--min-zoom {min} --max-zoom {max}: need min <= max <= {}", forsyning_tiles::grid::MAX_ZOOM);
+        bail!(
+            "--min-zoom {min} --max-zoom {max}: need min <= max <= {}",
+            forsyning_tiles::grid::MAX_ZOOM
+        );
     }
     let feats = features(store, &info).await?;
     let ids: Vec<uuid::Uuid> = feats.iter().map(|f| f.uid).collect();
-    let source = IndexSource { info: info.clone(), index: TileIndex::new(feats) };
+    let source = IndexSource {
+        info: info.clone(),
+        index: TileIndex::new(feats),
+    };
     let Some(bounds) = source.bounds() else {
         bail!("--layer {}: the store holds no features of it", info.id);
     };
-    let mut tiles: Vec<TileCoord> = (min..=max).flat_map(|z| TileCoord::covering(&bounds, z)).collect();
+    let mut tiles: Vec<TileCoord> = (min..=max)
+        .flat_map(|z| TileCoord::covering(&bounds, z))
+        .collect();
     tiles.sort_by_key(|t| tile_id(*t));
-    let file = std::fs::File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let file = std::fs::File::create(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
     let mut writer = PmTilesWriter::new(BufWriter::new(file))?;
     let bar = progress::bar(tiles.len() as u64, "tiles");
     let o = RenderOptions::default();
@@ -143,7 +162,11 @@ pub async fn export(store: &dyn Store, args: TilesExportArgs) -> anyhow::Result<
         written.contents,
         empty,
         written.bytes,
-        if dropped > 0 { format!(", {dropped} features dropped by the size budget") } else { String::new() }
+        if dropped > 0 {
+            format!(", {dropped} features dropped by the size budget")
+        } else {
+            String::new()
+        }
     );
     Ok(())
 }

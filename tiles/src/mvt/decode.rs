@@ -68,10 +68,20 @@ fn decode_layer(bytes: &[u8], at: &str) -> Result<Layer, TileError> {
                 values.push(decode_value(b, &vat)?);
             }
             (5, Field::Varint(v)) => {
-                extent = Some(u32::try_from(v).map_err(|_| TileError::invalid(at, "extent exceeds 32 bits"))?)
+                extent = Some(
+                    u32::try_from(v)
+                        .map_err(|_| TileError::invalid(at, "extent exceeds 32 bits"))?,
+                )
             }
             (15 | 5, f) => return Err(wrong_wire(at, "version/extent", Wire::Varint, f.wire())),
-            (1..=4, f) => return Err(wrong_wire(at, "name/features/keys/values", Wire::Len, f.wire())),
+            (1..=4, f) => {
+                return Err(wrong_wire(
+                    at,
+                    "name/features/keys/values",
+                    Wire::Len,
+                    f.wire(),
+                ))
+            }
             _ => {} // extensions 16..max, unknown fields
         }
     }
@@ -79,7 +89,12 @@ fn decode_layer(bytes: &[u8], at: &str) -> Result<Layer, TileError> {
     let at = format!("layer {name:?}");
     let version = match version {
         Some(v @ (1 | 2)) => v as u32,
-        Some(v) => return Err(TileError::invalid(&at, format!("version {v} is not 1 or 2"))),
+        Some(v) => {
+            return Err(TileError::invalid(
+                &at,
+                format!("version {v} is not 1 or 2"),
+            ))
+        }
         None => return Err(TileError::invalid(&at, "a layer MUST contain a version")),
     };
     for (i, f) in features.iter().enumerate() {
@@ -87,14 +102,21 @@ fn decode_layer(bytes: &[u8], at: &str) -> Result<Layer, TileError> {
             if kv[0] as usize >= keys.len() {
                 return Err(TileError::invalid(
                     &at,
-                    format!("feature {i}: tag key {} past the {} keys", kv[0], keys.len()),
+                    format!(
+                        "feature {i}: tag key {} past the {} keys",
+                        kv[0],
+                        keys.len()
+                    ),
                 ));
             }
             if let Some(&v) = kv.get(1) {
                 if v as usize >= values.len() {
                     return Err(TileError::invalid(
                         &at,
-                        format!("feature {i}: tag value {v} past the {} values", values.len()),
+                        format!(
+                            "feature {i}: tag value {v} past the {} values",
+                            values.len()
+                        ),
                     ));
                 }
             }
@@ -111,7 +133,8 @@ fn decode_layer(bytes: &[u8], at: &str) -> Result<Layer, TileError> {
 }
 
 fn utf8(at: &str, what: &str, b: &[u8]) -> Result<String, TileError> {
-    String::from_utf8(b.to_vec()).map_err(|_| TileError::invalid(at, format!("{what} is not UTF-8")))
+    String::from_utf8(b.to_vec())
+        .map_err(|_| TileError::invalid(at, format!("{what} is not UTF-8")))
 }
 
 fn decode_feature(bytes: &[u8], at: &str) -> Result<Feature, TileError> {
@@ -157,7 +180,10 @@ fn decode_value(bytes: &[u8], at: &str) -> Result<Value, TileError> {
             (1..=7, f) => {
                 return Err(TileError::protobuf(
                     at,
-                    format!("value field {number} has the wrong wire type ({:?})", f.wire()),
+                    format!(
+                        "value field {number} has the wrong wire type ({:?})",
+                        f.wire()
+                    ),
                 ))
             }
             (n, _) => {
@@ -168,7 +194,10 @@ fn decode_value(bytes: &[u8], at: &str) -> Result<Value, TileError> {
             }
         };
         if out.replace(v).is_some() {
-            return Err(TileError::invalid(at, "a value MUST hold exactly one type, this has several"));
+            return Err(TileError::invalid(
+                at,
+                "a value MUST hold exactly one type, this has several",
+            ));
         }
     }
     out.ok_or_else(|| TileError::invalid(at, "a value MUST hold exactly one type, this has none"))

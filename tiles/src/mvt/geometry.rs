@@ -64,7 +64,9 @@ pub enum TileGeometry {
 /// clockwise on screen, an exterior ring).
 pub fn ring_area2(ring: &[TilePoint]) -> i128 {
     ring.windows(2)
-        .map(|w| i128::from(w[0][0]) * i128::from(w[1][1]) - i128::from(w[1][0]) * i128::from(w[0][1]))
+        .map(|w| {
+            i128::from(w[0][0]) * i128::from(w[1][1]) - i128::from(w[1][0]) * i128::from(w[0][1])
+        })
         .sum()
 }
 
@@ -121,14 +123,24 @@ fn name(cmd: u32) -> String {
 
 /// Decodes the command stream of a feature of type `t`.
 pub fn decode(t: GeomType, cmds: &[u32]) -> Result<TileGeometry, TileError> {
-    let mut c = Cursor { cmds, pos: 0, x: 0, y: 0 };
+    let mut c = Cursor {
+        cmds,
+        pos: 0,
+        x: 0,
+        y: 0,
+    };
     match t {
         GeomType::Unknown => Ok(TileGeometry::Unknown),
         GeomType::Point => {
             let mut pts = Vec::new();
             match c.command() {
                 Some((MOVE_TO, n)) if n > 0 => c.points(n, &mut pts)?,
-                Some((cmd, n)) => return Err(geom_err(format!("a point starts with MoveTo of count > 0, not {} ({n})", name(cmd)))),
+                Some((cmd, n)) => {
+                    return Err(geom_err(format!(
+                        "a point starts with MoveTo of count > 0, not {} ({n})",
+                        name(cmd)
+                    )))
+                }
                 None => return Err(geom_err("a point needs a MoveTo")),
             }
             if c.pos != cmds.len() {
@@ -140,13 +152,21 @@ pub fn decode(t: GeomType, cmds: &[u32]) -> Result<TileGeometry, TileError> {
             let mut lines = Vec::new();
             while let Some((cmd, n)) = c.command() {
                 if cmd != MOVE_TO || n != 1 {
-                    return Err(geom_err(format!("a line starts with MoveTo(1), not {}({n})", name(cmd))));
+                    return Err(geom_err(format!(
+                        "a line starts with MoveTo(1), not {}({n})",
+                        name(cmd)
+                    )));
                 }
                 let mut line = Vec::new();
                 c.points(1, &mut line)?;
                 match c.command() {
                     Some((LINE_TO, n)) if n > 0 => c.points(n, &mut line)?,
-                    Some((cmd, n)) => return Err(geom_err(format!("MoveTo in a line is followed by LineTo of count > 0, not {}({n})", name(cmd)))),
+                    Some((cmd, n)) => {
+                        return Err(geom_err(format!(
+                            "MoveTo in a line is followed by LineTo of count > 0, not {}({n})",
+                            name(cmd)
+                        )))
+                    }
                     None => return Err(geom_err("a line ends after its MoveTo")),
                 }
                 lines.push(line);
@@ -160,18 +180,31 @@ pub fn decode(t: GeomType, cmds: &[u32]) -> Result<TileGeometry, TileError> {
             let mut polygons: Vec<Vec<Vec<TilePoint>>> = Vec::new();
             while let Some((cmd, n)) = c.command() {
                 if cmd != MOVE_TO || n != 1 {
-                    return Err(geom_err(format!("a ring starts with MoveTo(1), not {}({n})", name(cmd))));
+                    return Err(geom_err(format!(
+                        "a ring starts with MoveTo(1), not {}({n})",
+                        name(cmd)
+                    )));
                 }
                 let mut ring = Vec::new();
                 c.points(1, &mut ring)?;
                 match c.command() {
                     Some((LINE_TO, n)) if n > 1 => c.points(n, &mut ring)?,
-                    Some((cmd, n)) => return Err(geom_err(format!("a ring's MoveTo is followed by LineTo of count > 1, not {}({n})", name(cmd)))),
+                    Some((cmd, n)) => {
+                        return Err(geom_err(format!(
+                            "a ring's MoveTo is followed by LineTo of count > 1, not {}({n})",
+                            name(cmd)
+                        )))
+                    }
                     None => return Err(geom_err("a ring ends after its MoveTo")),
                 }
                 match c.command() {
                     Some((CLOSE_PATH, 1)) => {}
-                    Some((cmd, n)) => return Err(geom_err(format!("a ring ends with ClosePath(1), not {}({n})", name(cmd)))),
+                    Some((cmd, n)) => {
+                        return Err(geom_err(format!(
+                            "a ring ends with ClosePath(1), not {}({n})",
+                            name(cmd)
+                        )))
+                    }
                     None => return Err(geom_err("a ring ends without ClosePath")),
                 }
                 ring.push(ring[0]);
@@ -271,7 +304,10 @@ mod tests {
         // 4.3.5.1: a point at (25, 17).
         assert_eq!(encode(&TileGeometry::Points(vec![[25, 17]])).1, [9, 50, 34]);
         // 4.3.5.2: a multi point (5,7), (3,2).
-        assert_eq!(encode(&TileGeometry::Points(vec![[5, 7], [3, 2]])).1, [17, 10, 14, 3, 9]);
+        assert_eq!(
+            encode(&TileGeometry::Points(vec![[5, 7], [3, 2]])).1,
+            [17, 10, 14, 3, 9]
+        );
         // 4.3.5.3: a line (2,2) (2,10) (10,10).
         assert_eq!(
             encode(&TileGeometry::Lines(vec![vec![[2, 2], [2, 10], [10, 10]]])).1,
@@ -283,15 +319,23 @@ mod tests {
             encode(&TileGeometry::Polygons(vec![vec![ring.clone()]])).1,
             [9, 6, 12, 18, 10, 12, 24, 44, 15]
         );
-        assert_eq!(decode(GeomType::Polygon, &[9, 6, 12, 18, 10, 12, 24, 44, 15]).unwrap(), TileGeometry::Polygons(vec![vec![ring]]));
+        assert_eq!(
+            decode(GeomType::Polygon, &[9, 6, 12, 18, 10, 12, 24, 44, 15]).unwrap(),
+            TileGeometry::Polygons(vec![vec![ring]])
+        );
     }
 
     #[test]
     fn a_multi_polygon_with_a_hole_round_trips() {
         // 4.3.5.6 of the specification: two polygons, the second with a hole.
-        let cmds = [9, 0, 0, 26, 20, 0, 0, 20, 19, 0, 15, 9, 22, 2, 26, 18, 0, 0, 18, 17, 0, 15, 9, 4, 13, 26, 0, 8, 8, 0, 0, 7, 15];
+        let cmds = [
+            9, 0, 0, 26, 20, 0, 0, 20, 19, 0, 15, 9, 22, 2, 26, 18, 0, 0, 18, 17, 0, 15, 9, 4, 13,
+            26, 0, 8, 8, 0, 0, 7, 15,
+        ];
         let g = decode(GeomType::Polygon, &cmds).unwrap();
-        let TileGeometry::Polygons(p) = &g else { panic!() };
+        let TileGeometry::Polygons(p) = &g else {
+            panic!()
+        };
         assert_eq!(p.len(), 2);
         assert_eq!(p[1].len(), 2, "the second polygon has its hole");
         assert_eq!(encode(&g).1, cmds);

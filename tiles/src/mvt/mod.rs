@@ -41,7 +41,10 @@ impl Layer {
 
     /// The properties of `feature` as (key, value) pairs. Tags were checked
     /// against the dictionaries when the tile was decoded.
-    pub fn properties<'a>(&'a self, feature: &'a Feature) -> impl Iterator<Item = (&'a str, &'a Value)> + 'a {
+    pub fn properties<'a>(
+        &'a self,
+        feature: &'a Feature,
+    ) -> impl Iterator<Item = (&'a str, &'a Value)> + 'a {
         feature.tags.chunks_exact(2).filter_map(move |kv| {
             Some((
                 self.keys.get(kv[0] as usize)?.as_str(),
@@ -52,7 +55,9 @@ impl Layer {
 
     /// A property of `feature` by key.
     pub fn property<'a>(&'a self, feature: &'a Feature, key: &str) -> Option<&'a Value> {
-        self.properties(feature).find(|(k, _)| *k == key).map(|(_, v)| v)
+        self.properties(feature)
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v)
     }
 }
 
