@@ -89,7 +89,7 @@ impl TileCoord {
             && bbox.min().y < WORLD_HALF;
         let (x0, x1) = (col(bbox.min().x), col(bbox.max().x));
         let (y0, y1) = (row(bbox.max().y), row(bbox.min().y));
-        let rows = if inside { y0..=y1 } else { 1..=0 };
+        let rows = (y0..=y1).filter(move |_| inside);
         rows.flat_map(move |y| (x0..=x1).map(move |x| TileCoord { z, x, y }))
     }
 

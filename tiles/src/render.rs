@@ -7,7 +7,8 @@
 //!
 //! 1. geometry gives way first: the tile is drawn again with 4×, then 16×
 //!    the simplification tolerance (at the full-detail zoom, which is
-//!    otherwise not simplified, with 1 px, then 4 px, then 16 px);
+//!    otherwise not simplified, with 1 px, then 4 px, then 16 px); a tile
+//!    more than 4× over its budget goes straight to the coarsest;
 //! 2. then whole features give way, least important first: lowest
 //!    [`TileFeature::priority`] first (network features: not dangerous
 //!    before dangerous before very dangerous), and within a priority the
@@ -154,11 +155,9 @@ pub fn render(
     } else {
         &[o.tolerance_px, o.tolerance_px * 4.0, o.tolerance_px * 16.0]
     };
-    let mut last = None;
-    for &tol in tolerances {
+    let prepare_all = |tol: f64| -> Vec<Prepared> {
         let fr = frame(tile, o, tol);
-        let prepared: Vec<Prepared> = kept
-            .iter()
+        kept.iter()
             .map(|&feature| {
                 let mut geoms = Vec::new();
                 prepare(&fr, &feature.geometry, &mut geoms);
@@ -169,12 +168,28 @@ pub fn render(
                 }
             })
             .filter(|p| !p.geoms.is_empty())
-            .collect();
+            .collect()
+    };
+    let mut last = None;
+    for &tol in tolerances {
+        let prepared = prepare_all(tol);
         let bytes = encode(layers, &prepared, o.extent);
+        let far_over = bytes.len() > 4 * o.max_bytes;
         if bytes.len() <= o.max_bytes {
             return finish(bytes, &prepared, dropped_small, 0, tol);
         }
         last = Some((prepared, tol));
+        // Far over: the middle tolerance will not do, go to the coarsest.
+        if far_over && tol < tolerances[tolerances.len() - 1] && tolerances.len() > 2 {
+            let coarsest = tolerances[tolerances.len() - 1];
+            let prepared = prepare_all(coarsest);
+            let bytes = encode(layers, &prepared, o.extent);
+            if bytes.len() <= o.max_bytes {
+                return finish(bytes, &prepared, dropped_small, 0, coarsest);
+            }
+            last = Some((prepared, coarsest));
+            break;
+        }
     }
     let (mut prepared, tol) = last.expect("at least one tolerance");
     // Features give way: least important first, then smallest.
@@ -192,7 +207,8 @@ pub fn render(
     let mut total: usize = cost.iter().sum();
     let mut drop = vec![false; prepared.len()];
     let mut next = 0;
-    let mut target = o.max_bytes;
+    // Aim a little low: the estimate leaves out the dictionaries' sharing.
+    let mut target = o.max_bytes - o.max_bytes / 10;
     loop {
         // Drop until the estimate fits, then check the real size.
         while total > target && next < order.len() {

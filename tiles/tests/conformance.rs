@@ -88,11 +88,18 @@ fn same(a: &Json, b: &Json) -> bool {
 /// A layer without `extent` reads as 4096, the proto2 default: fixture
 /// 002's bytes omit it and its `tile.json` says 4096, 009's omit it and
 /// its `tile.json` leaves it out. Both sides get the default spelled out.
+/// Likewise a feature without `type` reads as 0 (UNKNOWN): fixture 016's
+/// bytes omit it and its `tile.json` says 0.
 fn with_default_extent(mut v: Json) -> Json {
     if let Some(layers) = v.get_mut("layers").and_then(|l| l.as_array_mut()) {
         for l in layers {
             if let Some(o) = l.as_object_mut() {
                 o.entry("extent").or_insert(json!(4096));
+                if let Some(fs) = o.get_mut("features").and_then(|f| f.as_array_mut()) {
+                    for f in fs.iter_mut().filter_map(|f| f.as_object_mut()) {
+                        f.entry("type").or_insert(json!(0));
+                    }
+                }
             }
         }
     }

@@ -26,10 +26,10 @@ fn tool_missing(tool: &str) -> bool {
 }
 
 /// The z16 tile over the centre of the town of `seed` and `n` features.
-fn centre_tile(seed: u64, n: usize) -> TileCoord {
+fn centre_tile(seed: u64, n: usize, z: u8) -> TileCoord {
     let c = Town::new(TownConfig::new(seed, n)).extent().center();
     let m = forsyning_tiles::project::coord_to_web_mercator(c).unwrap();
-    TileCoord::covering(&geo_types::Rect::new(m, m), 16)
+    TileCoord::covering(&geo_types::Rect::new(m, m), z)
         .next()
         .unwrap()
 }
@@ -102,7 +102,7 @@ fn a_served_tile_reads_in_ogrinfo_with_the_layers_and_counts_we_decode() {
         })
         .expect("the demo prints a token");
     let base = format!("http://{listen}");
-    for _ in 0..300 {
+    for _ in 0..1200 {
         let ok = Command::new("curl")
             .args(["-sf", &format!("{base}/readyz")])
             .output()
@@ -114,7 +114,7 @@ fn a_served_tile_reads_in_ogrinfo_with_the_layers_and_counts_we_decode() {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let t = centre_tile(3, 5000);
+    let t = centre_tile(3, 5000, 16);
     // GDAL's MVT driver georeferences a tile from a z/x/y path.
     let path = dir
         .path()
@@ -124,6 +124,9 @@ fn a_served_tile_reads_in_ogrinfo_with_the_layers_and_counts_we_decode() {
     let got = Command::new("curl")
         .args([
             "-sf",
+            "--retry",
+            "5",
+            "--retry-all-errors",
             "--compressed",
             "-H",
             &format!("Authorization: Bearer {token}"),
@@ -255,7 +258,7 @@ async fn export_refuses_private_layers_and_writes_a_pmtiles_archive_pmtiles_read
         .unwrap();
     let h = reader.get_header();
     assert_eq!((h.min_zoom, h.max_zoom), (12, 15));
-    let t = centre_tile(5, 3000);
+    let t = centre_tile(5, 3000, 15);
     let c = pmtiles::TileCoord::new(t.z(), t.x(), t.y()).unwrap();
     let mvt = reader
         .get_tile_decompressed(c)
