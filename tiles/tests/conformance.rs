@@ -168,8 +168,7 @@ fn every_valid_fixture_decodes_to_its_json_and_every_fatal_one_is_refused() {
             let got = with_default_extent(to_json(&tile));
             let want = with_default_extent(f.expected.clone());
             assert!(
-                vendor_specific(&f.name) ||
-                same(&got, &want),
+                vendor_specific(&f.name) || same(&got, &want),
                 "fixture {}:\n got {got}\nwant {want}",
                 f.name
             );
