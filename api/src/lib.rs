@@ -23,6 +23,7 @@ pub mod policy;
 pub mod retention;
 mod shutdown;
 pub mod status;
+mod tiles;
 pub mod upload;
 mod viewer;
 pub mod webhooks;
@@ -136,6 +137,7 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         .merge(viewer::routes())
         .merge(metrics::routes())
         .merge(status::routes())
+        .merge(tiles::routes())
         .fallback(|| async { ApiError::NotFound });
     let metrics = state.metrics.clone();
     let routes = layers::with_timeout(timed, limits)

@@ -309,6 +309,7 @@ async fn matrix(w: World) {
         }
     }
     upload_row(&w, &callers).await;
+    disclosures += tile_rows(&w, &callers, dig_id).await;
     // Every disclosure, and nothing else, is in the audit log, chained.
     let (log, head) = w.store.audit_log().await.unwrap();
     assert_eq!(log.len(), disclosures);
@@ -325,6 +326,62 @@ async fn matrix(w: World) {
         .inspect(|e| assert_eq!(e.record.dig_request_id, Some(dig_id)))
         .count();
     assert_eq!(reports, 4, "the POST and three GETs with features");
+}
+
+/// Every caller's tiles of each source, decoded: exactly the features
+/// (and dig requests) it may see; returns the audited tile answers.
+async fn tile_rows(w: &World, callers: &[(&str, Option<String>)], dig_id: Uuid) -> usize {
+    use StatusCode as S;
+    let (ok, unauth, forbid) = (S::OK, S::UNAUTHORIZED, S::FORBIDDEN);
+    let network = [unauth, ok, ok, ok, ok, forbid, ok, unauth, unauth];
+    let n = matrix::tiles::rows(w, callers, "network", network, |c| allowed(w, c)).await;
+    assert!(n > 0, "network tiles were disclosed");
+    let (a, b) = interest_areas(w).await;
+    let areas = [unauth, ok, ok, forbid, forbid, forbid, ok, unauth, unauth];
+    let own = |c: &str| match c {
+        "owner_a" => BTreeSet::from([a]),
+        "owner_b" => BTreeSet::from([b]),
+        "admin" => BTreeSet::from([a, b]),
+        _ => BTreeSet::new(),
+    };
+    matrix::tiles::rows(w, callers, "interest-areas", areas, own).await;
+    let digs = [unauth, ok, ok, ok, ok, ok, ok, unauth, unauth];
+    let sees = |c: &str| match c {
+        "owner_a" | "contractor_a" | "municipality" | "admin" => BTreeSet::from([dig_id]),
+        _ => BTreeSet::new(),
+    };
+    matrix::tiles::rows(w, callers, "dig-requests", digs, sees).await;
+    n
+}
+
+/// An interest area for each owner, over the east and the west of the town.
+async fn interest_areas(w: &World) -> (Uuid, Uuid) {
+    use forsyning_model::{InterestArea, Theme};
+    let v: Vec<f64> = w.bbox.split(',').map(|s| s.parse().unwrap()).collect();
+    let cx = (v[0] + v[2]) / 2.0;
+    let mut ids = Vec::new();
+    for (owner, x0, x1, theme) in [
+        ("OWN-A", cx, v[2], Theme::Electricity),
+        ("OWN-B", v[0], cx, Theme::Water),
+    ] {
+        let id = Uuid::new_v4();
+        let poly =
+            geo_types::Rect::new((x0 + 10.0, v[1] + 10.0), (x1 - 10.0, v[3] - 10.0)).to_polygon();
+        let area = InterestArea {
+            id,
+            owner_id: matrix::org(owner),
+            themes: vec![theme],
+            geometry: geo_types::MultiPolygon(vec![poly]),
+            contact: "c".into(),
+            marks_on_site: false,
+        };
+        w.store
+            .replace_interest_areas(&matrix::org(owner), vec![area])
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    (ids[0], ids[1])
 }
 
 /// `POST /api/v1/owners/OWN-A/datasets` with a multipart body without a

@@ -100,6 +100,9 @@ async fn every_documented_operation_is_served_and_the_document_too() {
             .replace("{collectionId}", "network")
             .replace("{featureId}", "0190b8a2-0000-7000-8000-000000000001")
             .replace("{id}", "0190b8a2-0000-7000-8000-000000000001")
+            .replace("{source}", "network")
+            .replace("{z}", "12")
+            .replace("{x}", "2170")
             .replace("{file}", "package.geojson")
             .replace("{org}", "SOME-OWNER")
             .replace("{owner}", "SOME-OWNER");

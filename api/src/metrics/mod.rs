@@ -86,7 +86,8 @@ pub(crate) fn routes() -> Router<AppState> {
 /// Store probes at scrape time give up after this long.
 const PROBE: std::time::Duration = std::time::Duration::from_secs(2);
 
-async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
+#[utoipa::path(get, path = "/metrics", tag = "Meta", responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain; version=0.0.4")))]
+pub(crate) async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
     let m = &state.metrics;
     let now = chrono::Utc::now();
     let up = matches!(

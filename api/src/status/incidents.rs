@@ -36,7 +36,8 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/status.css", get(css))
 }
 
-async fn css() -> impl IntoResponse {
+#[utoipa::path(get, path = "/status.css", tag = "Meta", responses((status = 200, description = "The status page's style sheet", content_type = "text/css")))]
+pub(crate) async fn css() -> impl IntoResponse {
     (
         [
             (CONTENT_TYPE, "text/css; charset=utf-8"),
@@ -117,7 +118,8 @@ fn apply(i: &mut Incident, change: Change) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn list(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+#[utoipa::path(get, path = "/api/v1/status/incidents", tag = "Meta", responses((status = 200, description = "Open incidents and those resolved in the last 7 days")))]
+pub(crate) async fn list(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     let incidents = state
         .store
         .incidents(Utc::now() - super::RESOLVED_SHOWN, 200)
@@ -125,7 +127,8 @@ async fn list(State(state): State<AppState>) -> Result<impl IntoResponse, ApiErr
     Ok(([(CACHE_CONTROL, "no-store")], Json(incidents)))
 }
 
-async fn create(
+#[utoipa::path(post, path = "/api/v1/status/incidents", tag = "Meta", responses((status = 201, description = "The incident, posted"), (status = 400, description = "A bad field", body = crate::openapi::ErrorBody), (status = 401, description = "No token", body = crate::openapi::ErrorBody), (status = 403, description = "Not an admin", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn create(
     State(state): State<AppState>,
     p: Principal,
     body: Result<Bytes, BytesRejection>,
@@ -158,7 +161,8 @@ async fn create(
     ))
 }
 
-async fn update(
+#[utoipa::path(put, path = "/api/v1/status/incidents/{id}", tag = "Meta", params(("id" = String, Path, description = "The incident")), responses((status = 200, description = "The incident, changed"), (status = 400, description = "A bad field", body = crate::openapi::ErrorBody), (status = 401, description = "No token", body = crate::openapi::ErrorBody), (status = 403, description = "Not an admin", body = crate::openapi::ErrorBody), (status = 404, description = "No such incident", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn update(
     State(state): State<AppState>,
     p: Principal,
     Path(id): Path<String>,

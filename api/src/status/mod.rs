@@ -5,7 +5,7 @@
 //! seconds. No network data: only states, counts and the incidents admins
 //! post (`incidents`).
 
-mod incidents;
+pub(crate) mod incidents;
 mod page;
 
 use std::sync::atomic::Ordering;
@@ -212,12 +212,14 @@ fn code(s: &Status) -> axum::http::StatusCode {
     }
 }
 
-async fn json(State(state): State<AppState>) -> Response {
+#[utoipa::path(get, path = "/api/v1/status", tag = "Meta", responses((status = 200, description = "Public operating status: components, incidents, uptime; no network data"), (status = 503, description = "The same, while the store is down")))]
+pub(crate) async fn json(State(state): State<AppState>) -> Response {
     let s = status(&state).await;
     (code(&s), [(CACHE_CONTROL, "no-store")], Json(s)).into_response()
 }
 
-async fn html(State(state): State<AppState>) -> Response {
+#[utoipa::path(get, path = "/status", tag = "Meta", responses((status = 200, description = "The status page for people", content_type = "text/html"), (status = 503, description = "The page, while the store is down", content_type = "text/html")))]
+pub(crate) async fn html(State(state): State<AppState>) -> Response {
     let s = status(&state).await;
     (
         code(&s),

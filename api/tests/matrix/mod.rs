@@ -16,6 +16,8 @@ use geo::{BoundingRect, Distance, Euclidean};
 use geo_types::{polygon, Geometry, MultiPolygon, Polygon};
 use uuid::Uuid;
 
+pub mod tiles;
+
 pub const CALLERS: [&str; 9] = [
     "anonymous",
     "owner_a",

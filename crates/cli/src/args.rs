@@ -65,11 +65,22 @@ pub enum Command {
         #[command(subcommand)]
         command: DigCommand,
     },
+    /// Vector tiles.
+    Tiles {
+        #[command(subcommand)]
+        command: TilesCommand,
+    },
     /// Database maintenance.
     Db {
         #[command(subcommand)]
         command: DbCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TilesCommand {
+    /// Write a PMTiles v3 archive of a tile source.
+    Export(crate::tiles::TilesExportArgs),
 }
 
 #[derive(Debug, Subcommand)]

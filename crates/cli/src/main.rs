@@ -9,11 +9,12 @@ mod ingest;
 mod ops_args;
 mod progress;
 mod serve;
+mod tiles;
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
 
-use args::{Cli, Command, DbCommand, IngestCommand};
+use args::{Cli, Command, DbCommand, IngestCommand, TilesCommand};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -60,6 +61,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             access::audit(open_once(&location).await?.as_ref(), command).await
         }
         Command::Dig { command } => dig::dig(open_once(&location).await?.as_ref(), command).await,
+        Command::Tiles {
+            command: TilesCommand::Export(args),
+        } => tiles::export(open_once(&location).await?.as_ref(), args).await,
         Command::Db {
             command: DbCommand::Migrate,
         } => {
