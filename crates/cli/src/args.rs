@@ -60,6 +60,11 @@ pub enum Command {
         #[command(subcommand)]
         command: DigCommand,
     },
+    /// Flood maps from a DEM: fill, bluespots, sea level, cloudburst.
+    Flood {
+        #[command(subcommand)]
+        command: crate::flood::FloodCommand,
+    },
     /// Database maintenance.
     Db {
         #[command(subcommand)]

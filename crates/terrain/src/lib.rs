@@ -26,5 +26,6 @@ pub mod noflats;
 pub mod polygon;
 pub mod sea;
 pub mod spill;
+pub mod vector;
 
 pub use error::TerrainError;
