@@ -15,8 +15,9 @@ trap 'rm -rf "$tmp"' EXIT
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/forsyning/target}
 # Dev profile: the workspace optimises forsyning-terrain at opt-level 3 there
 # (Cargo.toml), so no release build of PROJ is needed.
-cargo build -q -p forsyning-benches --example terrain
-bin=$CARGO_TARGET_DIR/debug/examples/terrain
+# TERRAIN_BIN=path skips the build (an already built example).
+bin=${TERRAIN_BIN:-$CARGO_TARGET_DIR/debug/examples/terrain}
+[ -n "${TERRAIN_BIN:-}" ] || cargo build -q -p forsyning-benches --example terrain
 shared=${FORSYNING_SHARED_DATA:-../shared/data}
 
 peak() { grep "Maximum resident" "$1" | awk '{print $NF}'; }  # KiB
@@ -29,7 +30,8 @@ run() { # name dem
   python3 - "$name" "$tmp" "$(peak "$tmp/ours.time")" "$(peak "$tmp/rd.time")" "$(peak "$tmp/bs.time")" <<'PY'
 import json, sys
 name, tmp, ours_kib, rd_kib, bs_kib = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:6])
-o = json.load(open(f"{tmp}/ours.json")); r = json.load(open(f"{tmp}/rd.json")); b = json.load(open(f"{tmp}/bs.json"))
+last = lambda p: json.loads(open(p).read().strip().splitlines()[-1])  # richdem prints warnings on stdout
+o = last(f"{tmp}/ours.json"); r = last(f"{tmp}/rd.json"); b = last(f"{tmp}/bs.json")
 f32_mib = o["cells"] * 4 / 2**20
 print(f"{name}: {o['cells']:,} cells")
 print(f"  fill      forsyning {o['algo_s']:.3f} s ({o['cells_per_s']/1e6:.1f} M cells/s), richdem {r['algo_s']:.3f} s "

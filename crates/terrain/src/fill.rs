@@ -2,18 +2,16 @@
 //! "Priority-Flood: An Optimal Depression-Filling and Watershed-Labeling
 //! Algorithm for Digital Elevation Models", Algorithm 2 "improved": a priority
 //! queue for the flood front plus a plain queue for the cells inside a
-//! depression, which need no ordering).
+//! depression, which need no ordering). The priority queue is a monotone
+//! radix heap on the float bits: flood levels only rise.
 //!
 //! The result is the lowest surface at or above the DEM from which every cell
 //! has a non-ascending path to the raster edge or to a nodata cell: the same
 //! surface malstroem's iterative fill converges to. Edge cells and cells next
 //! to nodata are outlets and keep their elevation; nodata (NaN) stays NaN.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use crate::grid::{Grid, D8};
-use crate::queue::{f32_key, BitSet};
+use crate::queue::{f32_key, BitSet, RadixHeap};
 
 /// Fills every depression of `dem` in place (elevations in metres).
 ///
@@ -27,19 +25,19 @@ pub fn fill_depressions(dem: &mut Grid<f32>, progress: &mut dyn FnMut(u64)) {
     }
     let z = dem.data_mut();
     let mut closed = BitSet::new(n);
-    let mut open: BinaryHeap<Reverse<u64>> = BinaryHeap::new();
-    let push = |open: &mut BinaryHeap<Reverse<u64>>, v: f32, i: usize| {
-        open.push(Reverse(((f32_key(v) as u64) << 32) | i as u64));
-    };
-    seed_outlets(z, w, h, &mut closed, &mut |i, v| push(&mut open, v, i));
+    // Outlets are seeded before anything is popped, and later pushes lie
+    // above the level being flooded: the keys are monotone, as the radix
+    // heap requires.
+    let mut open = RadixHeap::new();
+    seed_outlets(z, w, h, &mut closed, &mut |i, v| open.push(f32_key(v), i as u32));
 
     let mut pit: Vec<u32> = Vec::new();
     let mut settled: u64 = 0;
     loop {
         let c = if let Some(c) = pit.pop() {
             c as usize
-        } else if let Some(Reverse(k)) = open.pop() {
-            (k & 0xffff_ffff) as usize
+        } else if let Some(c) = open.pop() {
+            c as usize
         } else {
             break;
         };
@@ -63,7 +61,7 @@ pub fn fill_depressions(dem: &mut Grid<f32>, progress: &mut dyn FnMut(u64)) {
                 z[ni] = zc;
                 pit.push(ni as u32);
             } else {
-                push(&mut open, z[ni], ni);
+                open.push(f32_key(z[ni]), ni as u32);
             }
         }
     }
