@@ -69,6 +69,10 @@ pub enum Command {
     Tiles {
         #[command(subcommand)]
         command: TilesCommand,
+    /// Flood maps from a DEM: fill, bluespots, sea level, cloudburst.
+    Flood {
+        #[command(subcommand)]
+        command: crate::flood::FloodCommand,
     },
     /// Database maintenance.
     Db {

@@ -5,6 +5,7 @@ mod args;
 mod config;
 mod demo;
 mod dig;
+mod flood;
 mod ingest;
 mod ops_args;
 mod progress;
@@ -64,6 +65,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tiles {
             command: TilesCommand::Export(args),
         } => tiles::export(open_once(&location).await?.as_ref(), args).await,
+        Command::Flood { command } => flood::run(command),
         Command::Db {
             command: DbCommand::Migrate,
         } => {
