@@ -60,6 +60,11 @@ pub enum Command {
         #[command(subcommand)]
         command: DigCommand,
     },
+    /// GNSS: decode NMEA logs, index RINEX files.
+    Gnss {
+        #[command(subcommand)]
+        command: crate::gnss::GnssCommand,
+    },
     /// Database maintenance.
     Db {
         #[command(subcommand)]

@@ -4,6 +4,7 @@ mod access;
 mod args;
 mod demo;
 mod dig;
+mod gnss;
 mod ingest;
 mod progress;
 mod serve;
@@ -48,6 +49,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             access::audit(open_once(&location).await?.as_ref(), command).await
         }
         Command::Dig { command } => dig::dig(open_once(&location).await?.as_ref(), command).await,
+        Command::Gnss { command } => gnss::run(command),
         Command::Db {
             command: DbCommand::Migrate,
         } => {
