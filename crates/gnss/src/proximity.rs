@@ -15,7 +15,7 @@
 //! are decomposed into segments in a bulk-loaded R-tree (`rstar`), so a check
 //! costs a logarithmic search plus the few segments near the machine.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use forsyning_model::{Hazard, NetworkFeature};
 use geo_types::{Coord, Geometry, LineString};
@@ -84,7 +84,11 @@ impl HazardIndex {
     }
 
     /// Indexes (id, hazard, geometry) triples directly (geometry in EPSG:25832).
-    pub fn from_geometries<'a>(items: impl IntoIterator<Item = (Uuid, Hazard, &'a Geometry<f64>)>) -> HazardIndex {
+    /// Geometries may be owned or borrowed, so a stream of features is
+    /// indexed without holding them all.
+    pub fn from_geometries<G: std::borrow::Borrow<Geometry<f64>>>(
+        items: impl IntoIterator<Item = (Uuid, Hazard, G)>,
+    ) -> HazardIndex {
         let mut features = Vec::new();
         let mut segs = Vec::new();
         for (id, hazard, g) in items {
@@ -93,7 +97,7 @@ impl HazardIndex {
             }
             let k = features.len() as u32;
             features.push(Watched { id, hazard });
-            push_segments(g, k, &mut segs);
+            push_segments(g.borrow(), k, &mut segs);
         }
         HazardIndex { tree: RTree::bulk_load(segs), features }
     }
@@ -194,14 +198,14 @@ pub struct Alert {
 #[derive(Debug)]
 pub struct Monitor {
     config: AlertConfig,
-    alerting: HashMap<u32, ()>,
+    alerting: HashSet<u32>,
     near: Vec<(u32, f64)>,
 }
 
 impl Monitor {
     /// A monitor with nothing alerting.
     pub fn new(config: AlertConfig) -> Monitor {
-        Monitor { config, alerting: HashMap::new(), near: Vec::new() }
+        Monitor { config, alerting: HashSet::new(), near: Vec::new() }
     }
 
     /// Features alerting now.
@@ -218,7 +222,7 @@ impl Monitor {
         let search = t_max + 2.0 * sigma + c.exit_margin_m;
         index.near(e, n, search, &mut self.near);
         let mut exits: Vec<u32> = Vec::new();
-        for &k in self.alerting.keys() {
+        for &k in &self.alerting {
             let f = index.feature(k);
             let enter = c.threshold(f.hazard) + 2.0 * sigma;
             let d = self.near.iter().find(|(j, _)| *j == k).map_or(f64::INFINITY, |x| x.1);
@@ -243,7 +247,7 @@ impl Monitor {
         for &(k, d) in &self.near {
             let f = index.feature(k);
             let enter = c.threshold(f.hazard) + 2.0 * sigma;
-            if d <= enter && self.alerting.insert(k, ()).is_none() {
+            if d <= enter && self.alerting.insert(k) {
                 events.push(Alert { transition: Transition::Enter, feature: f, distance_m: d, enter_radius_m: enter, sigma_m: sigma });
             }
         }

@@ -27,6 +27,7 @@ const REPORT_IS: u32 = 1 << 6;
 const CLEAR_IS: u32 = 1 << 7;
 const TRACK_SET: u32 = 1 << 8;
 const SPEED_SET: u32 = 1 << 9;
+const SATELLITES: u32 = 1 << 10;
 
 // gpsd status numbers.
 const STATUS_UNK: u8 = 0;
@@ -107,6 +108,7 @@ pub struct Assembler {
     seen_gsa_not_gp: bool,
     seen_gsa: u32,
     gst: Option<Gst>,
+    gsx_more: bool,
 }
 
 impl Default for Assembler {
@@ -143,6 +145,7 @@ impl Assembler {
             seen_gsa_not_gp: false,
             seen_gsa: 0,
             gst: None,
+            gsx_more: false,
         }
     }
 
@@ -170,22 +173,26 @@ impl Assembler {
         let entry = lookup(address);
         let mut thistag = 0u8;
         let mut mask = 0u32;
+        let mut new_data = false;
+        self.gsx_more = false;
+        // Of the Skytraq $PSTI family only 030 (position) is decoded.
+        let entry = entry.filter(|_| address != "PSTI" || s.field(1) == "030");
         if let Some(e) = entry {
             if e.decoded && s.count() >= e.min_fields {
                 mask = self.decode(s);
+                new_data = mask != 0 || e.yields_data;
                 self.cycle_continue = e.continues;
                 thistag = e.tag;
             }
         }
-        let kind = address.get(2..).unwrap_or("");
-        if kind != "GSV" {
-            // (GSV accumulation is not modelled: it never reports a TPV.)
-        }
-        if !kind.starts_with("GSA") {
+        // (gpsd's GSV accumulation is not modelled: it never reports a TPV.)
+        if !address.get(2..).unwrap_or("").starts_with("GSA") {
             self.last_gsa_talker = 0;
         }
         let lasttag = self.lasttag;
-        if self.latch {
+        if self.gsx_more {
+            // More GSA/GSV of the series to come: not a cycle boundary.
+        } else if self.latch {
             if (self.this_stamp - self.last_stamp).abs() > 0.01 {
                 mask |= CLEAR_IS;
                 if lasttag > 0 && !self.enders[lasttag as usize] && !self.cycle_continue {
@@ -193,12 +200,18 @@ impl Assembler {
                     self.end_reliable = true;
                 }
             }
-        } else if self.cycle_continue {
-            self.enders[lasttag as usize] = false;
-            self.enders[thistag as usize] = true;
-            self.end_reliable = true;
+        } else {
+            // New data right after the cycle ender: gpsd reports again.
+            if self.enders[lasttag as usize] && new_data {
+                mask |= REPORT_IS;
+            }
+            if self.cycle_continue {
+                self.enders[lasttag as usize] = false;
+                self.enders[thistag as usize] = true;
+                self.end_reliable = true;
+            }
         }
-        if (self.latch || self.cycle_continue) && self.enders[thistag as usize] {
+        if (self.latch || self.cycle_continue) && self.enders[thistag as usize] && !self.gsx_more {
             mask |= REPORT_IS;
         }
         if self.latch {
@@ -216,6 +229,9 @@ impl Assembler {
     }
 
     fn decode(&mut self, s: &Sentence<'_>) -> u32 {
+        if s.address() == "PSTI" {
+            return self.psti030(s);
+        }
         match s.address().get(2..).unwrap_or("") {
             "GGA" => self.gga(s),
             "RMC" => self.rmc(s),
@@ -227,6 +243,18 @@ impl Assembler {
                 0
             }
             "VTG" => self.vtg(s),
+            "GSV" => {
+                // Only the last part of a GSV series completes the sky view.
+                let (total, part) = (super::fields::atoi(s.field(1)), super::fields::atoi(s.field(2)));
+                if s.count() > 3 && part >= 1 && part < total {
+                    self.gsx_more = true;
+                    0
+                } else if s.count() > 3 && part >= 1 {
+                    SATELLITES
+                } else {
+                    0
+                }
+            }
             "ZDA" => self.zda(s),
             _ => 0,
         }
@@ -285,7 +313,7 @@ impl Assembler {
         if last_talker != 0 && last_talker != talker {
             self.latch_mode = false;
         } else {
-            self.latch_mode = &buf[..*len] == &stamp[..stamp.len().min(16)];
+            self.latch_mode = buf[..*len] == stamp[..stamp.len().min(16)];
         }
         if self.latch_mode {
             self.new.status = STATUS_UNK;
@@ -506,6 +534,38 @@ impl Assembler {
         mask
     }
 
+    /// Skytraq `$PSTI,030`: recommended minimum 3D GNSS data (time, date,
+    /// position, MSL height, velocity, mode).
+    fn psti030(&mut self, s: &Sentence<'_>) -> u32 {
+        use super::fields::{ddmmyy, lat_lon, num, time_of_day};
+        if s.field(3) != "A" {
+            self.new.mode = MODE_NO_FIX;
+            return MODE_SET;
+        }
+        let mut mask = 0;
+        if let (Some(t), Some((y, m, d))) = (time_of_day(s.field(2)), ddmmyy(s.field(12))) {
+            self.date = NaiveDate::from_ymd_opt(y, m, d);
+            self.hour = t.hour;
+            self.set_time(t, true);
+            mask |= TIME_SET;
+        }
+        if let Some((lat, lon)) = lat_lon(s.field(4), s.field(5), s.field(6), s.field(7)) {
+            self.new.lat = lat;
+            self.new.lon = lon;
+            self.new.mode = MODE_2D;
+            mask |= LATLON_SET;
+            if let Some(alt) = num(s.field(8)) {
+                self.new.alt_msl = alt;
+                self.new.mode = MODE_3D;
+                mask |= ALTITUDE_SET;
+            }
+        } else {
+            self.new.mode = MODE_NO_FIX;
+        }
+        self.new.status = faa_status(s.field(13).bytes().next().unwrap_or(0));
+        mask | MODE_SET | STATUS_SET
+    }
+
     fn vtg(&mut self, s: &Sentence<'_>) -> u32 {
         let v = Vtg::decode(s);
         if v.track.is_none() || v.speed.is_none() || s.count() > 9 && matches!(v.mode, b'E' | b'N') {
@@ -522,7 +582,7 @@ impl Assembler {
             (Some(t), Some((y, m, d))) => {
                 self.date = NaiveDate::from_ymd_opt(y, m, d);
                 self.hour = t.hour;
-                self.set_time(t, false);
+                self.set_time(t, true);
                 TIME_SET
             }
             _ => 0,

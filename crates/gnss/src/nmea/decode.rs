@@ -175,7 +175,7 @@ impl Gsa {
         let ok = complete && s.count() <= 19;
         Gsa {
             mode: s.field(2).bytes().next().unwrap_or(0),
-            used: (3..s.count().saturating_sub(3)).filter(|&i| atoi(s.field(i)) > 0).count(),
+            used: (3..s.count().saturating_sub(3).min(15)).filter(|&i| atoi(s.field(i)) > 0).count(),
             pdop: if ok { dop(15) } else { None },
             hdop: if ok { dop(16) } else { None },
             vdop: if ok { dop(17) } else { None },

@@ -151,7 +151,8 @@ mod tests {
         assert_eq!(format!("{:.9}", degrees("09345.03431408").unwrap()), "93.750571901");
         assert_eq!(degrees("4134"), None);
         assert_eq!(degrees(""), None);
-        assert_eq!(lat_lon("4807.038", "S", "01131.000", "W"), Some((-48.1173, -11.516666666666667)));
+        let (la, lo) = lat_lon("4807.038", "S", "01131.000", "W").unwrap();
+        assert!((la + 48.1173).abs() < 1e-12 && (lo + (11.0 + 31.0 / 60.0)).abs() < 1e-12);
     }
 
     #[test]

@@ -13,7 +13,15 @@ pub struct Entry {
     pub min_fields: usize,
     /// gpsd's `cycle_continue`.
     pub continues: bool,
+    /// Whether gpsd's decoder yields data beyond "device online" (attitude,
+    /// depth, wind, error estimates...): such a sentence right after a cycle
+    /// ender makes gpsd report again.
+    pub yields_data: bool,
 }
+
+/// Sentences gpsd decodes into something other than position, time or
+/// satellites, which still count as "new data" for its reporting.
+const DATA_ONLY: &[&str] = &["PASHR", "PMGNST", "PGRMF", "PGRME", "PGRMZ", "DBT", "DPT", "GBS", "GST", "HDG", "HDT", "MWD", "MWV", "THS", "GRS"];
 
 /// Number of distinct tags (table length + 1).
 pub const TAGS: usize = TABLE.len() + 1;
@@ -39,14 +47,14 @@ const TABLE: &[(&str, usize, bool, bool)] = &[
     ("BOD", 0, false, false),
     ("BWC", 12, false, true),
     ("DBT", 7, false, true),
-    ("DPT", 0, false, false),
+    ("DPT", 0, false, true),
     ("DTM", 2, false, true),
     ("GBS", 7, false, true),
     ("GGA", 13, false, true),
     ("GLC", 0, false, false),
     ("GLL", 7, true, true),
     ("GNS", 13, false, true),
-    ("GRS", 0, false, false),
+    ("GRS", 4, false, true),
     ("GSA", 18, false, true),
     ("GST", 8, false, true),
     ("GSV", 0, false, true),
@@ -114,6 +122,7 @@ pub fn lookup(address: &str) -> Option<Entry> {
             decoded: dec,
             min_fields: nf,
             continues: cont,
+            yields_data: DATA_ONLY.contains(&name),
         })
     })
 }

@@ -63,9 +63,11 @@ pub(super) fn read<R: BufRead>(lines: &mut Lines<'_, R>) -> Result<RinexIndex, G
     };
     let mut seen_version = false;
     for _ in 0..MAX_HEADER_LINES {
-        let Some(l) = lines.next()? else {
-            return Err(lines.err("end of file before END OF HEADER".into()));
+        let l: String = match lines.next()? {
+            Some(l) => l.to_owned(),
+            None => return Err(lines.err("end of file before END OF HEADER".into())),
         };
+        let l = l.as_str();
         let lab = label(l);
         match lab {
             "CRINEX VERS   / TYPE" => ix.hatanaka = true,

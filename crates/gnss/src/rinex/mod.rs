@@ -133,10 +133,8 @@ impl<R: BufRead> Lines<'_, R> {
     /// The next line without its end, or `None` at the end of input.
     fn next(&mut self) -> Result<Option<&str>, GnssError> {
         self.buf.clear();
-        let n = (&mut self.r)
-            .take(MAX_LINE as u64 + 2)
-            .read_line(&mut self.buf)
-            .map_err(|e| self.err(format!("read failed: {e}")))?;
+        let read = (&mut self.r).take(MAX_LINE as u64 + 2).read_line(&mut self.buf);
+        let n = read.map_err(|e| self.err(format!("read failed: {e}")))?;
         if n == 0 {
             return Ok(None);
         }
