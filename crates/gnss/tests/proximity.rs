@@ -59,7 +59,11 @@ fn crossing_gives_one_enter_and_one_exit_at_the_hand_computed_fixes() {
     // Enter at the first fix with d ≤ 3: i = 17 (d = 3). Exit at the first fix with
     // d > 4 after the crossing: i = 25 (d = 5; at i = 24, d = 4 is not > 4).
     let ev = run(0.5);
-    assert_eq!(ev, vec![(17, Transition::Enter, 3.0), (25, Transition::Exit, 5.0)]);
+    assert_eq!(ev.len(), 2, "{ev:?}");
+    assert_eq!(ev[0], (17, Transition::Enter, 3.0));
+    // The exit event's distance is only known to be beyond the search radius.
+    assert_eq!((ev[1].0, ev[1].1), (25, Transition::Exit));
+    assert!(ev[1].2 > 4.0);
 }
 
 #[test]
@@ -67,8 +71,13 @@ fn larger_sigma_alerts_earlier_exactly_as_the_rule_says() {
     // σ = 2.0 m: enter radius 2 + 4 = 6 m, so enter at i = 14 (d = 6), 3 fixes
     // (= 2 × 1.5 m) earlier than with σ = 0.5; exit beyond 7 m: i = 28 (d = 8).
     let ev = run(2.0);
-    assert_eq!(ev, vec![(14, Transition::Enter, 6.0), (28, Transition::Exit, 8.0)]);
+    assert_eq!(ev.len(), 2, "{ev:?}");
+    assert_eq!(ev[0], (14, Transition::Enter, 6.0));
+    assert_eq!((ev[1].0, ev[1].1), (28, Transition::Exit));
+    assert!(ev[1].2 > 7.0);
     // Unknown σ counts as 5 m: radius 12 m, enter at i = 8, exit beyond 13 m at i = 34.
+    // The dangerous gas main 30 m north (T = 1 m) then comes within 1 + 10 = 11 m:
+    // its distance is 50 − i, so it enters at i = 39.
     let (net, _) = network();
     let index = HazardIndex::from_geometries(net.iter().map(|(id, h, g)| (*id, *h, g)));
     let mut m = Monitor::new(AlertConfig::default());
@@ -76,9 +85,9 @@ fn larger_sigma_alerts_earlier_exactly_as_the_rule_says() {
     for i in 0..=40usize {
         let mut ev = Vec::new();
         m.check(&index, E0 + 50.0, N0 - 20.0 + i as f64, None, &mut ev);
-        seen.extend(ev.iter().map(|a| (i, a.transition)));
+        seen.extend(ev.iter().map(|a| (i, a.transition, a.feature.id.as_u128())));
     }
-    assert_eq!(seen, vec![(8, Transition::Enter), (34, Transition::Exit)]);
+    assert_eq!(seen, vec![(8, Transition::Enter, 1), (34, Transition::Exit, 1), (39, Transition::Enter, 2)]);
 }
 
 #[test]

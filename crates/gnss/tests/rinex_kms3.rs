@@ -23,9 +23,10 @@ fn kms3_observation_header_and_span() {
     let a = ix.antenna.as_ref().unwrap();
     assert_eq!((a.number.as_str(), a.kind.as_str()), ("6200520017", "ASH701945E_M    NONE"));
     assert_eq!(ix.approx_xyz, Some([3516213.4380, 781859.8595, 5246037.9660]));
-    // KMS3 is in Copenhagen (Lyngby): about 55.79 N, 12.54 E, ~98 m ellipsoidal.
+    // Independent check with PROJ's cs2cs (+proj=geocent +ellps=GRS80 to longlat):
+    // 12.53624685 E, 55.70467121 N, 64.26339940 m (Copenhagen).
     let [lat, lon, h] = ix.approx_llh.unwrap();
-    assert!((lat - 55.785).abs() < 0.01 && (lon - 12.537).abs() < 0.01 && (h - 98.0).abs() < 10.0, "{lat} {lon} {h}");
+    assert!((lat - 55.70467121).abs() < 1e-8 && (lon - 12.53624685).abs() < 1e-8 && (h - 64.2634).abs() < 1e-3, "{lat} {lon} {h}");
     assert_eq!(ix.interval_s, Some(30.0));
     let t = |h, m, s| NaiveDate::from_ymd_opt(2022, 6, 8).unwrap().and_hms_opt(h, m, s).unwrap();
     assert_eq!(ix.first_epoch, Some(t(10, 0, 0)));
