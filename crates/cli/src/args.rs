@@ -73,6 +73,10 @@ pub enum Command {
     Flood {
         #[command(subcommand)]
         command: crate::flood::FloodCommand,
+    /// GNSS: decode NMEA logs, index RINEX files.
+    Gnss {
+        #[command(subcommand)]
+        command: crate::gnss::GnssCommand,
     },
     /// Database maintenance.
     Db {

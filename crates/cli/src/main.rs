@@ -6,6 +6,7 @@ mod config;
 mod demo;
 mod dig;
 mod flood;
+mod gnss;
 mod ingest;
 mod ops_args;
 mod progress;
@@ -66,6 +67,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: TilesCommand::Export(args),
         } => tiles::export(open_once(&location).await?.as_ref(), args).await,
         Command::Flood { command } => flood::run(command),
+        Command::Gnss { command } => gnss::run(command),
         Command::Db {
             command: DbCommand::Migrate,
         } => {
