@@ -577,7 +577,10 @@ fn png_text_is_anti_aliased() {
     for y in y0.floor() as u32..=y1.ceil() as u32 {
         for x in x0.floor() as u32..=x1.ceil() as u32 {
             let [r, g, b] = img.rgb(x, y);
-            assert!(r.abs_diff(g) < 8 && g.abs_diff(b) < 8, "grey text at ({x}, {y})");
+            assert!(
+                r.abs_diff(g) < 8 && g.abs_diff(b) < 8,
+                "grey text at ({x}, {y})"
+            );
             levels.insert(r);
             ink += usize::from(r < 60);
             paper += usize::from(r > 245);
@@ -585,7 +588,10 @@ fn png_text_is_anti_aliased() {
     }
     assert!(ink > 100 && paper > 100, "ink {ink}, paper {paper}");
     let greys = levels.iter().filter(|&&l| (60..=245).contains(&l)).count();
-    assert!(greys > 20, "{greys} grey levels between ink and paper: {levels:?}");
+    assert!(
+        greys > 20,
+        "{greys} grey levels between ink and paper: {levels:?}"
+    );
 }
 
 /// `pdffonts` lists DejaVu Sans embedded as a TrueType (CID) font, as a
@@ -609,7 +615,11 @@ fn pdf_embeds_the_truetype_font() {
         assert!(line.contains("CID TrueType"), "{out}");
         let cols: Vec<&str> = line.split_whitespace().collect();
         let n = cols.len();
-        assert_eq!(&cols[n - 5..n - 2], ["yes", "yes", "yes"], "emb sub uni: {out}");
+        assert_eq!(
+            &cols[n - 5..n - 2],
+            ["yes", "yes", "yes"],
+            "emb sub uni: {out}"
+        );
     }
     assert!(fonts.iter().any(|l| l.contains("Bold")), "bold face: {out}");
     assert!(!out.contains("Helvetica"), "{out}");
@@ -622,18 +632,38 @@ fn street_context_is_drawn_beneath_in_grey() {
     use forsyning_api::dig::package::map::STREET;
     let fx = full_fixture();
     let opts = MapOptions::default();
-    // A kerb running east-west 5 m south of the polygon, past both sides of the frame.
-    let kerb = line(&[(-200.0, -5.0), (260.0, -5.0)]);
-    let context = [kerb];
+    // A street south of the polygon (kerbs 5 and 12 m south, past both
+    // sides of the frame), a side street and a building to the east.
+    let building = Geometry::Polygon(Polygon::new(
+        LineString::from(vec![
+            (64.0, 20.0),
+            (90.0, 20.0),
+            (90.0, 45.0),
+            (64.0, 45.0),
+            (64.0, 20.0),
+        ]),
+        vec![],
+    ));
+    let context = [
+        line(&[(-200.0, -5.0), (54.0, -5.0), (54.0, 200.0)]),
+        line(&[(-200.0, -12.0), (260.0, -12.0)]),
+        line(&[(62.0, 200.0), (62.0, -5.0), (260.0, -5.0)]),
+        building,
+    ];
     let input = PackageInput {
         context: &context,
         ..fx.input()
     };
     let scene = layout(&input, opts.page().unwrap()).unwrap();
     assert_eq!(scene.legend.last().unwrap(), "Street context (base map)");
-    let img = Image::decode(&render_png(&input, &opts).unwrap());
+    let png = render_png(&input, &opts).unwrap();
+    let dir = std::env::temp_dir();
+    std::fs::write(dir.join("forsyning-map-streets.png"), &png).unwrap();
+    let pdf = render_pdf(&input, &opts).unwrap();
+    std::fs::write(dir.join("forsyning-map-streets.pdf"), &pdf).unwrap();
+    let img = Image::decode(&png);
     let ppp = f64::from(opts.px_per_pt());
-    for x in [-5.0, 10.0, 60.0] {
+    for x in [-5.0, 10.0, 50.0] {
         let p = page(&scene, x, -5.0);
         assert!(img.nearest(p, ppp, 1, rgb(STREET)) <= 30, "kerb at x {x}");
     }

@@ -98,7 +98,11 @@ async fn check_delivery(path: &std::path::Path) -> usize {
     for owner in per_owner.keys() {
         let id = forsyning_model::DatasetId::for_owner(&OrgId::new(owner).unwrap(), "network");
         let features = store.features_at_version(id, 1).await.unwrap();
-        assert_eq!(features.len(), per_owner[owner].len(), "{name}: {owner} stored all");
+        assert_eq!(
+            features.len(),
+            per_owner[owner].len(),
+            "{name}: {owner} stored all"
+        );
         stored.extend(features.iter().cloned());
         for f in features {
             if Euclidean.distance(&f.geometry, &polygon) <= 0.0 {
@@ -266,7 +270,11 @@ async fn self_touching_cables_are_found(
             .unwrap()
             .iter()
             .any(|r| r["id"].as_str() == Some(f.id.to_string().as_str()));
-        assert!(found, "{name}: {} (self-touching near {c:?}) not in its dig request", f.source_id);
+        assert!(
+            found,
+            "{name}: {} (self-touching near {c:?}) not in its dig request",
+            f.source_id
+        );
     }
     touching.len()
 }

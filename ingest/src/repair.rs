@@ -227,9 +227,7 @@ mod tests {
 
     #[test]
     fn holes_inside_are_kept_and_holes_outside_refused() {
-        let shell = || {
-            LineString::from(vec![(0., 0.), (10., 0.), (10., 10.), (0., 10.), (0., 0.)])
-        };
+        let shell = || LineString::from(vec![(0., 0.), (10., 0.), (10., 10.), (0., 10.), (0., 0.)]);
         // A hole that pokes out of its shell: which area did the owner mean?
         let out = LineString::from(vec![(8., 4.), (12., 4.), (12., 6.), (8., 6.), (8., 4.)]);
         let (_, problems) = run(Polygon::new(shell(), vec![out]));
@@ -255,10 +253,19 @@ mod tests {
         let mut g = Geometry::Polygon(spike);
         // Closed ring: 8 coordinates; the height is 10 + x + y / 10.
         let mut heights = Some(
-            [(0., 0.), (4., 0.), (4., 4.), (2., 4.), (2., 6.), (2., 4.), (0., 4.), (0., 0.)]
-                .iter()
-                .map(|(x, y): &(f64, f64)| Some(10.0 + x + y / 10.0))
-                .collect(),
+            [
+                (0., 0.),
+                (4., 0.),
+                (4., 4.),
+                (2., 4.),
+                (2., 6.),
+                (2., 4.),
+                (0., 4.),
+                (0., 0.),
+            ]
+            .iter()
+            .map(|(x, y): &(f64, f64)| Some(10.0 + x + y / 10.0))
+            .collect(),
         );
         repair_geometry(&mut g, &mut heights);
         use geo::CoordsIter;

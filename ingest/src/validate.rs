@@ -263,12 +263,17 @@ fn on_segment(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>) -> bool {
 fn contact_point(a0: Coord<f64>, a1: Coord<f64>, b0: Coord<f64>, b1: Coord<f64>) -> Coord<f64> {
     let d1 = cross(b0, b1, a0);
     let d2 = cross(b0, b1, a1);
-    let on = |a: Coord<f64>, b: Coord<f64>, c: Coord<f64>| cross(a, b, c) == 0.0 && on_segment(a, b, c);
+    let on =
+        |a: Coord<f64>, b: Coord<f64>, c: Coord<f64>| cross(a, b, c) == 0.0 && on_segment(a, b, c);
     if d1 != 0.0 && d2 != 0.0 && (d1 > 0.0) != (d2 > 0.0) && !on(a0, a1, b0) && !on(a0, a1, b1) {
         let t = d1 / (d1 - d2);
         return a0 + (a1 - a0) * t;
     }
-    [a0, a1].into_iter().find(|&c| on(b0, b1, c)).or_else(|| [b0, b1].into_iter().find(|&c| on(a0, a1, c))).unwrap_or(a0)
+    [a0, a1]
+        .into_iter()
+        .find(|&c| on(b0, b1, c))
+        .or_else(|| [b0, b1].into_iter().find(|&c| on(a0, a1, c)))
+        .unwrap_or(a0)
 }
 
 /// Whether two segments share at least one point.

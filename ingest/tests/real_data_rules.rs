@@ -50,7 +50,10 @@ impl Tally {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
             };
-            *self.rules.entry((p.rule.code().to_owned(), sev)).or_default() += 1;
+            *self
+                .rules
+                .entry((p.rule.code().to_owned(), sev))
+                .or_default() += 1;
         }
     }
 }
@@ -124,17 +127,22 @@ fn self_touching_pos_lists(xml: &str) -> usize {
             .split_whitespace()
             .map(|t| t.parse().unwrap())
             .collect();
-        let mut pts: Vec<geo_types::Coord<f64>> = v.chunks(2).map(|c| coord! {x: c[0], y: c[1]}).collect();
+        let mut pts: Vec<geo_types::Coord<f64>> =
+            v.chunks(2).map(|c| coord! {x: c[0], y: c[1]}).collect();
         pts.dedup();
-        let segs: Vec<geo_types::Line<f64>> =
-            pts.windows(2).map(|w| geo_types::Line::new(w[0], w[1])).collect();
+        let segs: Vec<geo_types::Line<f64>> = pts
+            .windows(2)
+            .map(|w| geo_types::Line::new(w[0], w[1]))
+            .collect();
         let closed = pts.len() > 3 && pts[0] == pts[pts.len() - 1];
         let touches = (0..segs.len()).any(|i| {
             (i + 1..segs.len()).any(|j| {
                 let ring_ends = closed && i == 0 && j == segs.len() - 1;
                 match line_intersection(segs[i], segs[j]) {
                     None => false,
-                    Some(LineIntersection::Collinear { intersection }) if j == i + 1 || ring_ends => {
+                    Some(LineIntersection::Collinear { intersection })
+                        if j == i + 1 || ring_ends =>
+                    {
                         intersection.start != intersection.end
                     }
                     Some(_) => j != i + 1 && !ring_ends,
@@ -188,7 +196,9 @@ fn real_files_store_every_feature() {
     assert_eq!(oracle, 3);
     let upload = &survey["owner-upload-example-imkl-1.2.xml"];
     assert_eq!(
-        upload.rules.get(&("self_intersection".to_owned(), "warning")),
+        upload
+            .rules
+            .get(&("self_intersection".to_owned(), "warning")),
         Some(&(oracle as u64))
     );
     for zip in files(&imkl, "Levering_", ".zip") {

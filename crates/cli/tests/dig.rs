@@ -227,7 +227,8 @@ fn a_dig_request_finds_a_cable_that_crosses_itself() {
             &["org", "create", "--id", id, "--name", id, "--role", role],
         ));
     }
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/geojson/looped-cable.geojson");
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/geojson/looped-cable.geojson");
     let report_json = d.join("report.json");
     let out = ok(&run(
         d,
@@ -277,9 +278,16 @@ fn a_dig_request_finds_a_cable_that_crosses_itself() {
     let features = report["features"].as_array().unwrap();
     assert_eq!(features.len(), 1, "{json}");
     let f = &features[0];
-    assert_eq!((&f["theme"], &f["kind"]), (&"electricity".into(), &"cable_or_pipe".into()));
+    assert_eq!(
+        (&f["theme"], &f["kind"]),
+        (&"electricity".into(), &"cable_or_pipe".into())
+    );
     assert_eq!(f["owner_id"], "EL-NET");
     assert_eq!(f["distance_m"], 0.0);
-    assert_eq!(f["geometry"]["coordinates"].as_array().unwrap().len(), 6, "as drawn");
+    assert_eq!(
+        f["geometry"]["coordinates"].as_array().unwrap().len(),
+        6,
+        "as drawn"
+    );
     assert_eq!(report["owners"][0]["owner_id"], "EL-NET");
 }

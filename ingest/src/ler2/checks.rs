@@ -4,12 +4,12 @@
 
 use forsyning_model::{Measures, PartialDate};
 
+use super::build::Built;
 use super::classes::Family;
 use super::geometry::Shape;
 use super::raw::{Issue, Prop, RawFeature};
 use super::units::{self, UnitPolicy};
 use crate::problem::Rule;
-use super::build::Built;
 use crate::repair::repair_geometry;
 use crate::validate::validate_geometry;
 

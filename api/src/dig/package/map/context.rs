@@ -25,7 +25,12 @@ pub const STREET_WIDTH: f32 = 0.6;
 
 /// Appends the context geometries (EPSG:25832) to `map`, clipped; true
 /// when anything of it lies in the frame.
-pub(super) fn draw(context: &[Geometry<f64>], view: &View, clip: &ClipRect, map: &mut Vec<Item>) -> bool {
+pub(super) fn draw(
+    context: &[Geometry<f64>],
+    view: &View,
+    clip: &ClipRect,
+    map: &mut Vec<Item>,
+) -> bool {
     let mut lines = Vec::new();
     let mut areas = Vec::new();
     let finite = |c: &Coord<f64>| c.x.is_finite() && c.y.is_finite();

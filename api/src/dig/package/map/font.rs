@@ -83,7 +83,9 @@ pub fn shape(text: &str, bold: bool) -> Vec<Placed> {
     let mut x = 0.0;
     let mut out = Vec::with_capacity(ids.len());
     for (k, &(i, c, id)) in ids.iter().enumerate() {
-        let kern = ids.get(k + 1).map_or(0.0, |&(_, _, next)| f.kern_unscaled(id, next));
+        let kern = ids
+            .get(k + 1)
+            .map_or(0.0, |&(_, _, next)| f.kern_unscaled(id, next));
         let advance_em = (f.h_advance_unscaled(id) + kern) / upem;
         out.push(Placed {
             glyph: id,

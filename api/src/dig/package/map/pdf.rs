@@ -144,7 +144,12 @@ pub(super) fn render(scene: &Scene, title: &str) -> Result<Vec<u8>, MapError> {
     let mut page = doc.start_page_with(settings);
     let mut surface = page.surface();
     let f = scene.frame;
-    let frame = [[f.x, f.y], [f.right(), f.y], [f.right(), f.bottom()], [f.x, f.bottom()]];
+    let frame = [
+        [f.x, f.y],
+        [f.right(), f.y],
+        [f.right(), f.bottom()],
+        [f.x, f.bottom()],
+    ];
     if let Some(clip) = path(&[frame.to_vec()], true) {
         surface.push_clip_path(&clip, &FillRule::NonZero);
         for i in &scene.map {

@@ -194,10 +194,17 @@ mod tests {
             text: "Ø".into(),
         };
         text(&mut pixmap, &t, 1.0, None);
-        let reds: Vec<u8> = pixmap.pixels().iter().map(|p| p.demultiply().red()).collect();
+        let reds: Vec<u8> = pixmap
+            .pixels()
+            .iter()
+            .map(|p| p.demultiply().red())
+            .collect();
         let dark = reds.iter().filter(|&&r| r < 64).count();
-        let grey: std::collections::BTreeSet<u8> =
-            reds.iter().copied().filter(|&r| (16..240).contains(&r)).collect();
+        let grey: std::collections::BTreeSet<u8> = reds
+            .iter()
+            .copied()
+            .filter(|&r| (16..240).contains(&r))
+            .collect();
         assert!(dark > 30, "{dark} inked pixels");
         assert!(grey.len() > 10, "anti-aliased edges: {grey:?}");
         // Nothing above the cap height (baseline 24 less 20 px) nor left of x = 5.
