@@ -60,6 +60,7 @@ impl Fixture {
             report: &self.report,
             request: &self.request,
             features: &self.features,
+            context: &[],
         }
     }
 
@@ -817,6 +818,7 @@ fn inconsistent_input_is_an_error_not_a_document() {
     let fewer = &fx.features[1..];
     let input = PackageInput {
         features: fewer,
+        context: &[],
         ..fx.input()
     };
     let err = write_ler_answer(&input, &mut sink).unwrap_err();
@@ -848,6 +850,7 @@ fn inconsistent_input_is_an_error_not_a_document() {
     features[i].heights = None;
     let input = PackageInput {
         features: &features,
+        context: &[],
         ..fx.input()
     };
     let mut sink = Vec::new();
@@ -865,6 +868,7 @@ fn inconsistent_input_is_an_error_not_a_document() {
     features[i].heights = Some(vec![Some(1.0)]);
     let input = PackageInput {
         features: &features,
+        context: &[],
         ..fx.input()
     };
     let err = write_ler_answer(&input, &mut Vec::new()).unwrap_err();
@@ -877,6 +881,7 @@ fn inconsistent_input_is_an_error_not_a_document() {
         Geometry::LineString(LineString::from(vec![(1.0, f64::NAN), (3.0, 4.0)]));
     let input = PackageInput {
         features: &features,
+        context: &[],
         ..fx.input()
     };
     let err = write_ler_answer(&input, &mut Vec::new()).unwrap_err();
@@ -893,6 +898,7 @@ fn a_request_without_owners_is_an_empty_valid_collection() {
         report: &report,
         request: &fx.request,
         features: &[],
+        context: &[],
     };
     let mut xml = Vec::new();
     write_ler_answer(&input, &mut xml).unwrap();

@@ -31,6 +31,7 @@ pub mod mapping;
 mod normalise;
 pub mod pipeline;
 pub mod problem;
+mod repair;
 mod validate;
 mod wkx;
 
@@ -50,4 +51,5 @@ pub use pipeline::{
     Source,
 };
 pub use problem::{Counts, FeatureOutcome, Problem, Report, Rule, Severity};
+pub use repair::repair_geometry;
 pub use validate::validate_geometry;

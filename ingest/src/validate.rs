@@ -1,6 +1,17 @@
 //! Geometry checks that do not depend on the source format: too few points,
 //! non-finite or absurd coordinates, lines and rings that cross or touch
-//! themselves. Readers run them on each geometry they build.
+//! themselves. Readers run them on each geometry they build, through
+//! [`repair_geometry`](crate::repair_geometry), which also mends the
+//! polygons it can mend without guessing.
+//!
+//! What rejects and what warns follows what the store can keep and query:
+//! a coordinate that is not a number, a line of one point or a ring that is
+//! not closed cannot be stored or searched, and reject the feature. A line
+//! that touches or crosses itself is a real cable (one that loops back near
+//! a cabinet, or a survey drawn twice over one stretch): OGC Simple Features
+//! allows a non-simple LineString, the store indexes and measures it like
+//! any other, and dropping it would leave a contractor digging blind, so it
+//! is a warning (LER's validator names it GEOM1) that says where.
 
 use geo_types::{Coord, Geometry, LineString, Polygon};
 
@@ -17,7 +28,9 @@ const MAX_PAIRS: u64 = 50_000_000;
 /// The problems of `g`, in the order of its parts. A closed line (first
 /// point = last point) is allowed to touch itself there; any other contact
 /// between non-adjacent segments, and any segment that turns back onto the
-/// one before it, is a self-intersection.
+/// one before it, is a self-intersection: a warning for a line (the line is
+/// stored as it is), an error for a polygon's ring (which
+/// [`repair_geometry`](crate::repair_geometry) mends where it can).
 ///
 /// ```
 /// use forsyning_ingest::{validate_geometry, Rule};
@@ -26,6 +39,8 @@ const MAX_PAIRS: u64 = 50_000_000;
 /// let bow_tie = line_string![(x: 0., y: 0.), (x: 10., y: 10.), (x: 0., y: 10.), (x: 10., y: 0.)];
 /// let problems = validate_geometry(&Geometry::LineString(bow_tie));
 /// assert_eq!(problems[0].rule, Rule::SelfIntersection);
+/// assert!(!problems[0].is_error(), "a crossing cable is stored, with a warning");
+/// assert!(problems[0].message.contains("near (5, 5)"));
 /// ```
 pub fn validate_geometry(g: &Geometry<f64>) -> Vec<Problem> {
     let mut problems = Vec::new();
@@ -83,19 +98,43 @@ fn line(l: &LineString<f64>, part: &str, out: &mut Vec<Problem>) {
     if !coords(&l.0, part, out) {
         return;
     }
+    if l.0.len() < 2 {
+        let m = format!("{part}a line needs at least 2 points, it has {}", l.0.len());
+        out.push(Problem::error(Rule::TooFewPoints, m));
+        return;
+    }
     let distinct = dedup(&l.0);
     if distinct.len() < 2 {
+        // Still a place where something lies: stored, found by a search
+        // around that point.
+        let c = distinct[0];
         let m = format!(
-            "{part}a line needs at least 2 distinct points, it has {}",
-            distinct.len()
+            "{part}the line has no length: all its {} points are at ({}, {}); stored as drawn",
+            l.0.len(),
+            c.x,
+            c.y
         );
-        out.push(Problem::error(Rule::TooFewPoints, m));
+        out.push(Problem::warning(Rule::TooFewPoints, m));
         return;
     }
     crossing(&distinct, part, "line", out);
 }
 
 fn polygon(p: &Polygon<f64>, part: &str, out: &mut Vec<Problem>) {
+    for (part, distinct) in usable_rings(p, part, out) {
+        crossing(&distinct, &part, "ring", out);
+    }
+}
+
+/// The rings of `p` (each labelled `"{part}ring {i}: "`, without
+/// consecutive repeats) whose coordinates are finite and which are closed
+/// with at least 4 points; an error in `out` for each of the others.
+pub(crate) fn usable_rings(
+    p: &Polygon<f64>,
+    part: &str,
+    out: &mut Vec<Problem>,
+) -> Vec<(String, Vec<Coord<f64>>)> {
+    let mut usable = Vec::new();
     for (i, ring) in std::iter::once(p.exterior())
         .chain(p.interiors())
         .enumerate()
@@ -110,13 +149,28 @@ fn polygon(p: &Polygon<f64>, part: &str, out: &mut Vec<Problem>) {
             out.push(Problem::error(Rule::TooFewPoints, m));
             continue;
         }
-        crossing(&distinct, &part, "ring", out);
+        usable.push((part, distinct));
     }
+    usable
+}
+
+/// Where the ring or line `pts` (no consecutive repeats) first meets
+/// itself, if it does and the check stays within its budget.
+pub(crate) fn self_contact(pts: &[Coord<f64>]) -> Option<Coord<f64>> {
+    first_self_intersection(pts).ok().flatten()
 }
 
 fn crossing(pts: &[Coord<f64>], part: &str, what: &str, out: &mut Vec<Problem>) {
     match first_self_intersection(pts) {
         Ok(None) => {}
+        Ok(Some(c)) if what == "line" => {
+            let m = format!(
+                "{part}the line crosses or touches itself near ({}, {}); \
+                 stored as drawn",
+                c.x, c.y
+            );
+            out.push(Problem::warning(Rule::SelfIntersection, m));
+        }
         Ok(Some(c)) => {
             let m = format!(
                 "{part}the {what} crosses or touches itself near ({}, {})",
@@ -178,7 +232,11 @@ fn first_self_intersection(pts: &[Coord<f64>]) -> Result<Option<Coord<f64>>, ()>
                 segments_meet(a0, a1, b0, b1)
             };
             if meets {
-                let at = if hi == lo + 1 { p[hi] } else { a0 };
+                let at = if hi == lo + 1 {
+                    p[hi]
+                } else {
+                    contact_point(a0, a1, b0, b1)
+                };
                 return Ok(Some(at + origin));
             }
         }
@@ -198,6 +256,24 @@ fn folds_back(a: Coord<f64>, m: Coord<f64>, b: Coord<f64>) -> bool {
 
 fn on_segment(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>) -> bool {
     c.x >= a.x.min(b.x) && c.x <= a.x.max(b.x) && c.y >= a.y.min(b.y) && c.y <= a.y.max(b.y)
+}
+
+/// A point two meeting segments share: where they cross, else an end of
+/// one that lies on the other.
+fn contact_point(a0: Coord<f64>, a1: Coord<f64>, b0: Coord<f64>, b1: Coord<f64>) -> Coord<f64> {
+    let d1 = cross(b0, b1, a0);
+    let d2 = cross(b0, b1, a1);
+    let on =
+        |a: Coord<f64>, b: Coord<f64>, c: Coord<f64>| cross(a, b, c) == 0.0 && on_segment(a, b, c);
+    if d1 != 0.0 && d2 != 0.0 && (d1 > 0.0) != (d2 > 0.0) && !on(a0, a1, b0) && !on(a0, a1, b1) {
+        let t = d1 / (d1 - d2);
+        return a0 + (a1 - a0) * t;
+    }
+    [a0, a1]
+        .into_iter()
+        .find(|&c| on(b0, b1, c))
+        .or_else(|| [b0, b1].into_iter().find(|&c| on(a0, a1, c)))
+        .unwrap_or(a0)
 }
 
 /// Whether two segments share at least one point.
@@ -237,11 +313,19 @@ mod tests {
             "closed lines may meet at their ends"
         );
         let touch = line_string![(x: 0., y: 0.), (x: 10., y: 0.), (x: 10., y: 5.), (x: 5., y: 0.)];
+        let problems = validate_geometry(&touch.clone().into());
+        assert!(!problems[0].is_error(), "{problems:?}");
+        assert!(problems[0].message.contains("near (5, 0)"), "{problems:?}");
         assert_eq!(rules(touch.into()), [Rule::SelfIntersection]);
         let back = line_string![(x: 0., y: 0.), (x: 10., y: 0.), (x: 4., y: 0.)];
         assert_eq!(rules(back.into()), [Rule::SelfIntersection]);
         let same = line_string![(x: 1., y: 1.), (x: 1., y: 1.)];
-        assert_eq!(rules(same.into()), [Rule::TooFewPoints]);
+        let problems = validate_geometry(&same.into());
+        assert_eq!(problems[0].rule, Rule::TooFewPoints);
+        assert!(!problems[0].is_error(), "a line of no length is a place");
+        let one = line_string![(x: 1., y: 1.)];
+        let problems = validate_geometry(&one.into());
+        assert!(problems[0].is_error() && problems[0].rule == Rule::TooFewPoints);
         let far = line_string![(x: 0., y: 0.), (x: 2e7, y: 0.)];
         assert_eq!(rules(far.into()), [Rule::AbsurdCoordinate]);
         let nan = line_string![(x: 0., y: f64::NAN), (x: 2., y: 0.)];

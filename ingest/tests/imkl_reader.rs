@@ -21,9 +21,13 @@ const NET: &str = r#"<gml:featureMember><imkl:Utiliteitsnet gml:id="nl.imkl-KL10
 </imkl:Utiliteitsnet></gml:featureMember>"#;
 
 fn link(id: &str) -> String {
+    link_along(id, "1 2 3 4")
+}
+
+fn link_along(id: &str, pos_list: &str) -> String {
     format!(
         r#"<gml:featureMember><us-net-common:UtilityLink gml:id="{id}"><net:centrelineGeometry>
- <gml:LineString srsName="urn:ogc:def:crs:EPSG::28992"><gml:posList>1 2 3 4</gml:posList></gml:LineString>
+ <gml:LineString srsName="urn:ogc:def:crs:EPSG::28992"><gml:posList>{pos_list}</gml:posList></gml:LineString>
  </net:centrelineGeometry></us-net-common:UtilityLink></gml:featureMember>"#
     )
 }
@@ -50,6 +54,27 @@ fn read(body: &str) -> Result<(Vec<ImklElement>, forsyning_ingest::ImklSummary),
     let mut out = Vec::new();
     let s = ImklReader::new(doc.as_bytes()).for_each_element(|e| out.push(e))?;
     Ok((out, s))
+}
+
+/// A cable that loops round a cabinet and crosses itself is stored as
+/// drawn, with a warning that says where it crosses.
+#[test]
+fn a_looped_cable_is_kept_with_a_warning() {
+    let looped = "155000 463000 155010 463000 155010 463004 155005 463004 155005 462998";
+    let body = format!(
+        "{NET}{}{}",
+        link_along("L1", looped),
+        cable("nl.imkl-KL1031.c1", &["L1"])
+    );
+    let (out, _) = read(&body).unwrap();
+    let o = &out[0].outcome;
+    assert!(o.is_accepted(), "{:?}", o.problems);
+    assert_eq!(o.problems.len(), 1, "{:?}", o.problems);
+    let p = &o.problems[0];
+    assert_eq!((p.rule, p.is_error()), (Rule::SelfIntersection, false));
+    assert!(p.message.contains("near (155005, 463000)"), "{}", p.message);
+    let f = o.feature.as_ref().unwrap();
+    assert_eq!(geo::CoordsIter::coords_count(&f.geometry), 5, "as drawn");
 }
 
 #[test]

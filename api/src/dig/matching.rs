@@ -14,10 +14,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use forsyning_model::deadline::answer_deadline;
 use forsyning_model::{
-    DigResponse, DigResponseType, InterestArea, NetworkFeature, OrgId, SearchArea,
+    DatasetId, DigResponse, DigResponseType, InterestArea, NetworkFeature, OrgId, SearchArea,
 };
 use forsyning_store::Store;
 
+use super::package::map::BASEMAP_DATASET;
 use crate::ApiError;
 
 /// The outcome of matching: one response per owner (ordered by owner id),
@@ -84,6 +85,23 @@ pub fn answers<A: Borrow<InterestArea>>(
         .collect()
 }
 
+/// Whether `f` belongs to a base map dataset (street context for the
+/// printed map, [`BASEMAP_DATASET`]), which is nobody's network.
+pub fn is_basemap(f: &NetworkFeature) -> bool {
+    f.dataset_id == DatasetId::for_owner(&f.owner_id, BASEMAP_DATASET)
+}
+
+/// The network features within `area`: every stored feature there but
+/// those of base map datasets.
+pub async fn network_near(
+    store: &dyn Store,
+    area: &SearchArea,
+) -> Result<Vec<Arc<NetworkFeature>>, ApiError> {
+    let mut features = store.features_near_shared(area).await?;
+    features.retain(|f| !is_basemap(f));
+    Ok(features)
+}
+
 /// Matches the owners of `area` in `store` (EPSG:25832 metres).
 pub async fn match_owners(
     store: &dyn Store,
@@ -91,7 +109,7 @@ pub async fn match_owners(
     received: DateTime<Utc>,
 ) -> Result<Matched, ApiError> {
     let areas = store.interest_areas_near_shared(area).await?;
-    let features = store.features_near_shared(area).await?;
+    let features = network_near(store, area).await?;
     Ok(Matched {
         responses: answers(&areas, &features, received),
         contacts: contacts(&areas),

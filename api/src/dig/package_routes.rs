@@ -102,7 +102,7 @@ pub(super) async fn package(
     let candidates = if disclosure == Disclosure::ResponsesOnly {
         Vec::new()
     } else {
-        state.store.features_near_shared(&area).await?
+        super::matching::network_near(state.store.as_ref(), &area).await?
     };
     let report = build_report(&record, &contacts, candidates.clone(), &disclosure);
     // The report holds only what the caller may see; the writers get the
@@ -129,12 +129,18 @@ pub(super) async fn package(
         };
         audit::record(state.store.as_ref(), what, fs.iter().map(|f| f.id)).await?;
     }
+    let context = if matches!(format, Format::Png | Format::Pdf) {
+        street_context(&state, &record.request).await?
+    } else {
+        Vec::new()
+    };
     let request = record.request.clone();
     let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
         let input = PackageInput {
             report: &report,
             request: &request,
             features: &features,
+            context: &context,
         };
         match format {
             Format::GeoJson => Ok(serde_json::to_vec(&feature_collection(&report))
@@ -165,6 +171,36 @@ pub(super) async fn package(
         Body::from(bytes),
     )
         .into_response())
+}
+
+/// The geometries of the public base map datasets (named
+/// [`BASEMAP_DATASET`](super::package::map::BASEMAP_DATASET)) around the request: its polygon and buffer's
+/// bounding box grown by its larger side on every side, which covers the
+/// map's frame.
+async fn street_context(
+    state: &AppState,
+    request: &forsyning_model::DigRequest,
+) -> Result<Vec<geo_types::Geometry<f64>>, ApiError> {
+    use geo::BoundingRect;
+    let Some(r) = request.polygon.bounding_rect() else {
+        return Ok(Vec::new());
+    };
+    let grow = r.width().max(r.height()) + request.buffer_m;
+    let bbox = forsyning_model::Bbox::new(
+        r.min().x - grow,
+        r.min().y - grow,
+        r.max().x + grow,
+        r.max().y + grow,
+    )
+    .map_err(|e| ApiError::Internal(format!("street context bbox: {e}")))?;
+    Ok(state
+        .store
+        .features_in_bbox(&bbox)
+        .await?
+        .into_iter()
+        .filter(super::matching::is_basemap)
+        .map(|f| f.geometry)
+        .collect())
 }
 
 /// The report as GeoJSON: the dig area first, then the features with the

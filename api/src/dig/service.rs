@@ -6,7 +6,7 @@ use forsyning_store::{DigRecord, Store};
 use uuid::Uuid;
 
 use super::intake::DigIntake;
-use super::matching::{contacts, match_owners};
+use super::matching::{contacts, match_owners, network_near};
 use super::report::{build_report, DigReport, Disclosure};
 use crate::audit::{self, Disclosed};
 use crate::ApiError;
@@ -94,7 +94,7 @@ pub async fn view(
     let features = if *disclosure == Disclosure::ResponsesOnly {
         Vec::new()
     } else {
-        store.features_near_shared(&area).await?
+        network_near(store, &area).await?
     };
     let report = build_report(record, &contacts, features, disclosure);
     audit_report(store, caller, &report).await?;

@@ -213,3 +213,81 @@ fn an_owner_registers_interest_areas_from_the_command_line() {
         serde_json::from_str(&ok(&run(d, &["dig", "interest-areas", "--owner", "FIB"]))).unwrap();
     assert_eq!(listed["features"].as_array().unwrap().len(), 2);
 }
+
+/// A cable that loops round its cabinet and crosses itself is stored by a
+/// strict ingest (a warning that says where) and found by a dig request
+/// over the crossing only, through the binary as a user runs it.
+#[test]
+fn a_dig_request_finds_a_cable_that_crosses_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (id, role) in [("CON", "contractor"), ("EL-NET", "owner")] {
+        ok(&run(
+            d,
+            &["org", "create", "--id", id, "--name", id, "--role", role],
+        ));
+    }
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/geojson/looped-cable.geojson");
+    let report_json = d.join("report.json");
+    let out = ok(&run(
+        d,
+        &[
+            "ingest",
+            "network",
+            "--owner",
+            "EL-NET",
+            "--report-json",
+            report_json.to_str().unwrap(),
+            fixture.to_str().unwrap(),
+        ],
+    ));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report_json).unwrap()).unwrap();
+    let problems = report["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{out}\n{problems:?}");
+    assert_eq!(problems[0]["rule"], "self_intersection");
+    assert_eq!(problems[0]["severity"], "warning");
+    assert_eq!(problems[0]["source_id"], "el-loop");
+    // The loop's last leg (x 720006) crosses its first (y 6190000).
+    let message = problems[0]["message"].as_str().unwrap();
+    assert!(message.contains("near (720006, 6190000)"), "{message}");
+
+    // 3 m × 3 m over the crossing; the cabinet (6 m away) and the water
+    // pipe (36 m away) are outside it.
+    let (x, y) = (720_006.0, 6_190_000.0);
+    let polygon = serde_json::json!({"type": "Polygon", "coordinates":
+        [[[x - 1.5, y - 1.5], [x + 1.5, y - 1.5], [x + 1.5, y + 1.5], [x - 1.5, y + 1.5], [x - 1.5, y - 1.5]]]});
+    let file = d.join("dig.geojson");
+    std::fs::write(&file, polygon.to_string()).unwrap();
+    let json = ok(&run(
+        d,
+        &[
+            "dig",
+            "request",
+            "--polygon",
+            file.to_str().unwrap(),
+            "--buffer",
+            "0",
+            "--contractor",
+            "CON",
+            "--json",
+        ],
+    ));
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let features = report["features"].as_array().unwrap();
+    assert_eq!(features.len(), 1, "{json}");
+    let f = &features[0];
+    assert_eq!(
+        (&f["theme"], &f["kind"]),
+        (&"electricity".into(), &"cable_or_pipe".into())
+    );
+    assert_eq!(f["owner_id"], "EL-NET");
+    assert_eq!(f["distance_m"], 0.0);
+    assert_eq!(
+        f["geometry"]["coordinates"].as_array().unwrap().len(),
+        6,
+        "as drawn"
+    );
+    assert_eq!(report["owners"][0]["owner_id"], "EL-NET");
+}

@@ -42,6 +42,11 @@ fn deliveries() -> Option<Vec<PathBuf>> {
 /// Elements per owner code by string scan: each class start tag, and the
 /// `nl.imkl-CODE.` of the first `gml:id` after it.
 fn scan_owners(zip_path: &Path) -> BTreeMap<String, u64> {
+    scan(zip_path).0
+}
+
+/// Elements per owner code and per `imkl:Class`, by string scan.
+fn scan(zip_path: &Path) -> (BTreeMap<String, u64>, BTreeMap<String, u64>) {
     let mut zip = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
     let name = zip
         .file_names()
@@ -54,6 +59,7 @@ fn scan_owners(zip_path: &Path) -> BTreeMap<String, u64> {
         .read_to_string(&mut xml)
         .unwrap();
     let mut owners = BTreeMap::new();
+    let mut classes = BTreeMap::new();
     for class in CLASSES {
         for end in [" ", ">", "\n", "\t"] {
             for (at, _) in xml.match_indices(&format!("<imkl:{class}{end}")) {
@@ -64,10 +70,22 @@ fn scan_owners(zip_path: &Path) -> BTreeMap<String, u64> {
                     .and_then(|s| s.split('.').next())
                     .unwrap();
                 *owners.entry(code.to_owned()).or_default() += 1;
+                *classes.entry(format!("imkl:{class}")).or_default() += 1;
             }
         }
     }
-    owners
+    (owners, classes)
+}
+
+/// The stored features of the owner's current dataset, per source class.
+async fn stored_classes(dir: &Path, owner: &str, into: &mut BTreeMap<String, u64>) {
+    let store = GpkgStore::open(&dir.join("store.gpkg")).await.unwrap();
+    let id = DatasetId::for_owner(&OrgId::new(owner).unwrap(), "network");
+    let versions = store.dataset_versions(id).await.unwrap();
+    let last = versions.last().unwrap();
+    for f in store.features_at_version(id, last.version).await.unwrap() {
+        *into.entry(f.source_class.clone()).or_default() += 1;
+    }
 }
 
 /// Elements per owner code as the library reads them.
@@ -116,7 +134,18 @@ async fn each_delivery_splits_into_one_dataset_per_owner() {
                 zip.to_str().unwrap(),
             ],
         );
+        // Strict (no --lenient): any error would reject the whole upload.
         assert!(o.status.success(), "{}: {}", zip.display(), text(&o));
+        let mut classes = BTreeMap::new();
+        for code in library.keys() {
+            stored_classes(dir.path(), code, &mut classes).await;
+        }
+        assert_eq!(
+            classes,
+            scan(&zip).1,
+            "{}: stored features per class against the XML",
+            zip.display()
+        );
         for (code, n) in &library {
             assert_eq!(
                 stored_count(dir.path(), code).await,

@@ -14,7 +14,7 @@ pub enum GeoError {
         "unrecognised CRS identifier {input:?}: expected EPSG:<code>, \
          urn:ogc:def:crs:EPSG:<version>:<code>, \
          http://www.opengis.net/def/crs/EPSG/<version>/<code>, \
-         http://www.opengis.net/gml/srs/epsg.xml#<code> or an OGC CRS84 identifier"
+         http://www.opengis.net/gml/srs/epsg.xml#<code>, http://spatialreference.org/ref/epsg/<code>/ or an OGC CRS84 identifier"
     )]
     CrsSyntax {
         /// The string as given.

@@ -25,6 +25,7 @@ pub(crate) enum CrsId {
 /// | `urn:x-ogc:def:crs:EPSG:<v>:<code>` (GML 3.1 era) | `urn:x-ogc:def:crs:EPSG:4258` |
 /// | `http(s)://www.opengis.net/def/crs/EPSG/<v>/<code>` | `http://www.opengis.net/def/crs/EPSG/0/28992` |
 /// | `http(s)://www.opengis.net/gml/srs/epsg.xml#<code>` | `http://www.opengis.net/gml/srs/epsg.xml#4258` |
+/// | `http(s)://spatialreference.org/ref/epsg/<code>/` (trailing slash optional; Kadaster's KL9999 owner upload uses it) | `http://spatialreference.org/ref/epsg/28992/` |
 /// | CRS84 as `OGC:CRS84`, `urn:ogc:def:crs:OGC:<v>:CRS84`, `http(s)://www.opengis.net/def/crs/OGC/<v>/CRS84` | `urn:ogc:def:crs:OGC:1.3:CRS84` |
 ///
 /// Bare numbers (`"25832"`) and names (`"WGS84"`) are rejected: they are guesses.
@@ -42,10 +43,13 @@ pub(crate) fn parse_identifier(input: &str) -> Option<CrsId> {
     {
         return parse_urn_tail(rest);
     }
-    let path = s
+    let host = s
         .strip_prefix("http://")
-        .or_else(|| s.strip_prefix("https://"))?
-        .strip_prefix("www.opengis.net/")?;
+        .or_else(|| s.strip_prefix("https://"))?;
+    if let Some(code) = host.strip_prefix("spatialreference.org/ref/epsg/") {
+        return epsg_code(code.strip_suffix('/').unwrap_or(code));
+    }
+    let path = host.strip_prefix("www.opengis.net/")?;
     if let Some(code) = path.strip_prefix("gml/srs/epsg.xml#") {
         return epsg_code(code);
     }
@@ -108,6 +112,8 @@ mod tests {
             ("http://www.opengis.net/def/crs/EPSG/0/28992", 28992),
             ("https://www.opengis.net/def/crs/EPSG/9.9.1/25833", 25833),
             ("http://www.opengis.net/gml/srs/epsg.xml#4258", 4258),
+            ("http://spatialreference.org/ref/epsg/28992/", 28992),
+            ("https://spatialreference.org/ref/epsg/25832", 25832),
         ] {
             assert_eq!(parse_identifier(s), Some(CrsId::Epsg(code)), "{s}");
         }
@@ -149,6 +155,9 @@ mod tests {
             "http://www.opengis.net/def/crs/EPSG/0/4326/extra",
             "http://example.com/def/crs/EPSG/0/4326",
             "http://www.opengis.net/gml/srs/epsg.xml#",
+            "http://spatialreference.org/ref/epsg/",
+            "http://spatialreference.org/ref/epsg/28992/esriwkt/",
+            "http://spatialreference.org/ref/esri/102100/",
         ] {
             assert_eq!(parse_identifier(s), None, "{s:?}");
         }

@@ -110,8 +110,8 @@ pub(crate) fn record_outcome(record: Record, mapping: &Mapping) -> FeatureOutcom
     };
 
     let mut feature = None;
-    if let (Some(theme), Some((geometry, z))) = (theme, geometry) {
-        let heights = z.or_else(|| heights_prop.map(unknown_heights));
+    if let (Some(theme), Some((mut geometry, z))) = (theme, geometry) {
+        let mut heights = z.or_else(|| heights_prop.map(unknown_heights));
         let vertices = count_vertices(&geometry);
         if let Some(n) = heights.as_ref().map(Vec::len).filter(|&n| n != vertices) {
             let message = format!(
@@ -121,7 +121,12 @@ pub(crate) fn record_outcome(record: Record, mapping: &Mapping) -> FeatureOutcom
             p.problems
                 .push(Problem::error(Rule::MalformedInput, message));
         }
-        p.problems.extend(crate::validate_geometry(&geometry));
+        if heights.as_ref().is_some_and(|h| h.len() != vertices) {
+            p.problems.extend(crate::validate_geometry(&geometry));
+        } else {
+            p.problems
+                .extend(crate::repair_geometry(&mut geometry, &mut heights));
+        }
         feature = Some(NetworkFeature {
             id: Uuid::now_v7(),
             owner_id: OrgId::new("unassigned").expect("a valid organisation id"),

@@ -14,7 +14,7 @@ use super::element::{Measure, RawElement};
 use super::reader::ImklElement;
 use crate::ler2::raw::Issue;
 use crate::problem::{FeatureOutcome, Rule};
-use crate::validate::validate_geometry;
+use crate::repair::repair_geometry;
 
 /// A geometry in the source CRS with its heights (see [`NetworkFeature::heights`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -69,8 +69,8 @@ pub(crate) fn map(
         ));
     }
     let (geometry, crs) = match resolved.geometry {
-        Ok(located) => {
-            for p in validate_geometry(&located.geometry) {
+        Ok(mut located) => {
+            for p in repair_geometry(&mut located.geometry, &mut located.heights) {
                 let warning = !p.is_error();
                 issues.push(Issue {
                     warning,

@@ -4,11 +4,13 @@
 
 use forsyning_model::{Measures, PartialDate};
 
+use super::build::Built;
 use super::classes::Family;
 use super::geometry::Shape;
 use super::raw::{Issue, Prop, RawFeature};
 use super::units::{self, UnitPolicy};
 use crate::problem::Rule;
+use crate::repair::repair_geometry;
 use crate::validate::validate_geometry;
 
 pub(super) fn measures(
@@ -72,8 +74,16 @@ pub(super) fn datatype_issue(raw: &RawFeature, mut issue: Issue) -> Issue {
     issue
 }
 
-pub(super) fn geometry_problems(g: &geo_types::Geometry<f64>, at: &str, issues: &mut Vec<Issue>) {
-    for p in validate_geometry(g) {
+/// LER's GEOM1 and the model's geometry rules; an invalid polygon is
+/// repaired in `b` where [`repair_geometry`] can.
+pub(super) fn geometry_problems(b: &mut Built, at: &str, issues: &mut Vec<Issue>) {
+    let problems = if b.heights.as_ref().is_some_and(|h| h.len() != b.vertices) {
+        validate_geometry(&b.geometry)
+    } else {
+        repair_geometry(&mut b.geometry, &mut b.heights)
+    };
+    b.vertices = geo::CoordsIter::coords_count(&b.geometry);
+    for p in problems {
         let warning = !p.is_error();
         let message = match p.rule {
             Rule::SelfIntersection => format!("GEOM1: {}", p.message),

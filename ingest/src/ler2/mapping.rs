@@ -116,8 +116,8 @@ pub(crate) fn map(mut raw: RawFeature, container: Option<Rc<Container>>, ctx: Ma
             match &g.shape {
                 Ok(shape) => {
                     check_shape(&raw, shape, &mut issues);
-                    let b = build(shape);
-                    geometry_problems(&b.geometry, &at, &mut issues);
+                    let mut b = build(shape);
+                    geometry_problems(&mut b, &at, &mut issues);
                     built = Some(b);
                 }
                 Err(issue) => issues.push(datatype_issue(&raw, issue.clone())),

@@ -85,6 +85,9 @@ rules! {
     /// An attribute given where the model forbids it (e.g. a diameter on a
     /// rectangular pipe).
     AttributeNotAllowed = "attribute_not_allowed",
+    /// An invalid polygon that was repaired without changing the area it
+    /// encloses (a warning: the repair is stored).
+    GeometryRepaired = "geometry_repaired",
 }
 
 impl fmt::Display for Rule {

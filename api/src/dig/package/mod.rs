@@ -10,6 +10,7 @@ pub mod gml;
 pub mod map;
 
 use forsyning_model::{DigRequest, NetworkFeature};
+use geo_types::Geometry;
 
 use super::DigReport;
 
@@ -23,4 +24,8 @@ pub struct PackageInput<'a> {
     /// The disclosed features, in the order of `report.features`; empty when
     /// the caller may see none.
     pub features: &'a [NetworkFeature],
+    /// Street context for the map (EPSG:25832): the geometries of the
+    /// public base map datasets ([`map::BASEMAP_DATASET`]) around the dig
+    /// area; only the map draws them. Empty when the store has none.
+    pub context: &'a [Geometry<f64>],
 }

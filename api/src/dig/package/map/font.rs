@@ -1,104 +1,106 @@
-//! Text for both back ends: which characters print, how wide a line is.
+//! Text for both back ends: which characters print, how wide a line is,
+//! and where each glyph goes.
 //!
-//! The PNG draws the public-domain 8×8 bitmap font of `font8x8` (ASCII and
-//! Latin-1, so æøåÆØÅ print), proportionally spaced and scaled up; the PDF
-//! uses the standard Helvetica fonts with WinAnsiEncoding. The layout
-//! measures a line as the wider of the two, so it fits in both.
+//! Both draw DejaVu Sans (regular and bold), embedded at build time from
+//! `api/assets/fonts/` (Bitstream Vera licence, beside the files). The PNG
+//! fills the glyph outlines anti-aliased with `tiny-skia`; the PDF embeds a
+//! subset of the same font through `krilla`. [`shape`] places the glyphs
+//! once (advance widths and the font's kerning pairs), so the two back ends
+//! and the layout agree to the point.
 
-use font8x8::legacy::{BASIC_LEGACY, LATIN_LEGACY};
+use std::ops::Range;
+use std::sync::OnceLock;
 
-/// The character printed for anything neither font has.
+use ab_glyph::{Font as _, FontRef, GlyphId};
+
+/// DejaVu Sans, regular.
+pub static REGULAR_TTF: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSans.ttf");
+/// DejaVu Sans, bold.
+pub static BOLD_TTF: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSans-Bold.ttf");
+
+/// The character printed for anything the font lacks.
 pub const REPLACEMENT: char = '?';
 
-/// Rows and columns of a bitmap glyph's cell; the cell is one em.
-pub const CELL: u32 = 8;
+/// One of the two faces, parsed once.
+pub fn face(bold: bool) -> &'static FontRef<'static> {
+    static FACES: OnceLock<[FontRef<'static>; 2]> = OnceLock::new();
+    let faces = FACES.get_or_init(|| {
+        let parse = |data| FontRef::try_from_slice(data).expect("the embedded DejaVu Sans parses");
+        [parse(REGULAR_TTF), parse(BOLD_TTF)]
+    });
+    &faces[usize::from(bold)]
+}
 
-/// Bitmap rows above the baseline (the eighth row is for descenders).
-pub const ASCENT_ROWS: u32 = 7;
+/// The font file of a face, for embedding.
+pub fn ttf(bold: bool) -> &'static [u8] {
+    if bold {
+        BOLD_TTF
+    } else {
+        REGULAR_TTF
+    }
+}
 
-/// Columns a space advances.
-const SPACE_COLUMNS: u32 = 3;
+/// Font units per em of a face (2048 for DejaVu Sans).
+pub fn units_per_em(bold: bool) -> f32 {
+    face(bold).units_per_em().unwrap_or(2048.0)
+}
 
-/// Helvetica's advance widths (1/1000 em) for ASCII 32..=126, from the
-/// standard Adobe font metrics.
-const HELVETICA: [u16; 95] = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556,
-    556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667,
-    611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667,
-    667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500,
-    222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
-];
-
-/// Replaces what neither font can print: typographic dashes and quotes
-/// become their ASCII forms, control characters a space, and every other
-/// character outside printable ASCII and Latin-1 the [`REPLACEMENT`].
+/// Replaces what the font cannot print: control characters become a
+/// space, and every character without a glyph in both faces the
+/// [`REPLACEMENT`].
 pub fn printable(text: &str) -> String {
     text.chars()
         .map(|c| match c {
-            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
-            '\u{2018}' | '\u{2019}' | '\u{201A}' => '\'',
-            '\u{201C}' | '\u{201D}' | '\u{201E}' => '"',
             '\t' | '\n' | '\r' => ' ',
-            ' '..='~' | '\u{A0}'..='\u{FF}' => c,
-            _ => REPLACEMENT,
+            c if c.is_control() => ' ',
+            c if face(false).glyph_id(c).0 == 0 || face(true).glyph_id(c).0 == 0 => REPLACEMENT,
+            c => c,
         })
         .collect()
 }
 
-/// The 8×8 bitmap of `c` (bit 0 of each row is its leftmost pixel); the
-/// replacement glyph for a character outside ASCII and Latin-1.
-pub fn glyph(c: char) -> [u8; 8] {
-    let code = c as u32;
-    match code {
-        0x20..=0x7E => BASIC_LEGACY[code as usize],
-        0xA0..=0xFF => LATIN_LEGACY[(code - 0xA0) as usize],
-        _ => BASIC_LEGACY[REPLACEMENT as usize],
+/// A glyph placed on a line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed {
+    pub glyph: GlyphId,
+    /// The bytes of the line's text it shows.
+    pub range: Range<usize>,
+    /// Where it starts from the line's start, em.
+    pub x_em: f32,
+    /// How far the pen moves after it (kerning with the next included), em.
+    pub advance_em: f32,
+}
+
+/// The glyphs of one line of `text`, left to right: one per character,
+/// advance widths plus the font's kerning pairs.
+pub fn shape(text: &str, bold: bool) -> Vec<Placed> {
+    let f = face(bold);
+    let upem = units_per_em(bold);
+    let ids: Vec<(usize, char, GlyphId)> = text
+        .char_indices()
+        .map(|(i, c)| (i, c, f.glyph_id(c)))
+        .collect();
+    let mut x = 0.0;
+    let mut out = Vec::with_capacity(ids.len());
+    for (k, &(i, c, id)) in ids.iter().enumerate() {
+        let kern = ids
+            .get(k + 1)
+            .map_or(0.0, |&(_, _, next)| f.kern_unscaled(id, next));
+        let advance_em = (f.h_advance_unscaled(id) + kern) / upem;
+        out.push(Placed {
+            glyph: id,
+            range: i..i + c.len_utf8(),
+            x_em: x,
+            advance_em,
+        });
+        x += advance_em;
     }
+    out
 }
 
-/// The columns a glyph occupies: (first, advance). A blank glyph advances
-/// a space's width; others their inked width plus one blank column.
-pub fn columns(bitmap: &[u8; 8]) -> (u32, u32) {
-    let ink = bitmap.iter().fold(0u8, |a, r| a | r);
-    if ink == 0 {
-        return (0, SPACE_COLUMNS);
-    }
-    let first = ink.trailing_zeros();
-    let last = 7 - ink.leading_zeros();
-    (first, last - first + 2)
-}
-
-/// Width of `text` in em when drawn with the bitmap font (`bold` adds one
-/// column per glyph).
-pub fn bitmap_width_em(text: &str, bold: bool) -> f32 {
-    let cols: u32 = text
-        .chars()
-        .map(|c| columns(&glyph(c)).1 + u32::from(bold))
-        .sum();
-    cols as f32 / CELL as f32
-}
-
-/// Width of `text` in em in Helvetica (bold: 10 % wider, an upper bound
-/// of Helvetica-Bold); characters beyond ASCII count as 1 em.
-pub fn helvetica_width_em(text: &str, bold: bool) -> f32 {
-    let units: u32 = text
-        .chars()
-        .map(|c| match c as u32 {
-            code @ 0x20..=0x7E => u32::from(HELVETICA[(code - 0x20) as usize]),
-            _ => 1000,
-        })
-        .sum();
-    let em = units as f32 / 1000.0;
-    if bold {
-        em * 1.1
-    } else {
-        em
-    }
-}
-
-/// Width of `text` at `size` (page units per em), the wider of both fonts.
+/// Width of `text` at `size` (page units per em).
 pub fn text_width(text: &str, size: f32, bold: bool) -> f32 {
-    size * bitmap_width_em(text, bold).max(helvetica_width_em(text, bold))
+    size * shape(text, bold).iter().map(|g| g.advance_em).sum::<f32>()
 }
 
 /// Splits `text` into lines no wider than `max_width` at `size`, breaking
@@ -165,44 +167,37 @@ mod tests {
 
     #[test]
     fn danish_letters_have_their_own_glyphs() {
-        let replacement = glyph(REPLACEMENT);
-        for c in "æøåÆØÅ".chars() {
-            let g = glyph(c);
-            assert_ne!(g, [0; 8], "{c} has no ink");
-            assert_ne!(g, replacement, "{c} prints as the replacement");
+        for bold in [false, true] {
+            let f = face(bold);
+            let ids: Vec<u16> = "æøåÆØÅaoAO".chars().map(|c| f.glyph_id(c).0).collect();
+            assert!(ids.iter().all(|&id| id != 0), "{ids:?}");
+            let mut unique = ids.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!(unique.len(), ids.len(), "each letter its own glyph");
         }
-        assert_ne!(glyph('ø'), glyph('o'));
-        assert_ne!(glyph('å'), glyph('a'));
-        // Outside Latin-1: the replacement glyph, never a panic.
-        assert_eq!(glyph('€'), replacement);
-        assert_eq!(glyph('\u{1F600}'), replacement);
+        assert_eq!(units_per_em(false), 2048.0);
     }
 
     #[test]
-    fn printable_maps_what_neither_font_has() {
-        assert_eq!(printable("Søren – “Ærø”\tvej"), "Søren - \"Ærø\" vej");
-        assert_eq!(printable("Ω ≥ 1 €"), "? ? 1 ?");
+    fn printable_keeps_what_the_font_has() {
+        assert_eq!(printable("Søren – “Ærø”\tvej €"), "Søren – “Ærø” vej €");
+        // CJK and Devanagari are not in DejaVu Sans.
+        assert_eq!(printable("中 \u{915} ok"), "? ? ok");
     }
 
     #[test]
-    fn glyph_columns_by_hand() {
-        // 'A' inks columns 0..=5: advance 6 + 1 blank.
-        assert_eq!(columns(&glyph('A')), (0, 7));
-        // 'i' inks columns 1..=4.
-        assert_eq!(columns(&glyph('i')), (1, 5));
-        assert_eq!(columns(&glyph(' ')), (0, SPACE_COLUMNS));
-        // "Ai" = (7 + 5) columns = 1.5 em; bold adds one column per glyph.
-        assert_eq!(bitmap_width_em("Ai", false), 1.5);
-        assert_eq!(bitmap_width_em("Ai", true), 1.75);
-    }
-
-    #[test]
-    fn helvetica_widths_from_the_afm() {
-        // H 722, e 556, l 222, l 222, o 556 = 2278.
-        assert!((helvetica_width_em("Hello", false) - 2.278).abs() < 1e-6);
-        // The layout takes the wider font.
-        assert_eq!(text_width("WWW", 10.0, false), 30.0);
-        assert!((text_width("iii", 10.0, false) - 10.0 * 15.0 / 8.0).abs() < 1e-4);
+    fn widths_add_up_and_scale() {
+        let glyphs = shape("Hæ", false);
+        assert_eq!(glyphs.len(), 2);
+        assert_eq!(glyphs[1].range, 1..3, "æ is two bytes");
+        assert_eq!(glyphs[1].x_em, glyphs[0].advance_em);
+        let w = text_width("Hæ", 10.0, false);
+        assert!((text_width("Hæ", 20.0, false) - 2.0 * w).abs() < 1e-4);
+        assert!(text_width("iii", 10.0, false) < text_width("WWW", 10.0, false));
+        assert!(text_width("Hæ", 10.0, true) > w, "bold is wider");
+        // DejaVu Sans: the space advances 651 units of 2048.
+        assert!((text_width(" ", 2048.0, false) - 651.0).abs() < 1e-3);
     }
 
     #[test]

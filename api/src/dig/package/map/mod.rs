@@ -8,12 +8,14 @@
 //!
 //! [`layout`] computes one [`Scene`] (page units are points, 1/72 inch,
 //! y down, on an A4 landscape page); [`render_png`] rasterises it with
-//! `tiny-skia` and [`render_pdf`] writes it as PDF vector paths, so both
-//! show the same thing. Coordinates are EPSG:25832 metres, north up: the
+//! `tiny-skia` and [`render_pdf`] writes it as PDF vector paths through
+//! `krilla`, so both show the same thing; text is DejaVu Sans in both
+//! (outlines in the PNG, the embedded font in the PDF). Coordinates are EPSG:25832 metres, north up: the
 //! map is an affine transform of the polygon + buffer extent (with a
 //! margin) into the map frame, keeping the aspect ratio. Everything is
 //! clipped to the frame.
 
+mod context;
 mod font;
 mod panel;
 mod pdf;
@@ -26,7 +28,8 @@ use uuid::Uuid;
 
 use super::PackageInput;
 
-pub use font::printable;
+pub use context::{BASEMAP_DATASET, STREET, STREET_FILL};
+pub use font::{printable, text_width};
 pub use scene::{layout, Frame, Item, Scene, Shape, Stroke, Text, View};
 pub use style::{halo, theme_colour, Halo, Rgba, DIG_AREA, DIG_AREA_FILL_ALPHA};
 
@@ -132,7 +135,7 @@ pub fn render_png(input: &PackageInput<'_>, opts: &MapOptions) -> Result<Vec<u8>
 }
 
 /// The map as a one-page A4 landscape PDF with vector paths and text in
-/// the standard Helvetica fonts. `opts` concern the PNG only.
+/// the embedded DejaVu Sans. `opts` concern the PNG only.
 pub fn render_pdf(input: &PackageInput<'_>, _opts: &MapOptions) -> Result<Vec<u8>, MapError> {
     let scene = layout(input, Page::A4_LANDSCAPE)?;
     pdf::render(&scene, &format!("Dig request {}", input.report.id))

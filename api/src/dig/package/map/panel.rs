@@ -218,6 +218,17 @@ pub(super) fn draw(
             )],
         );
     }
+    if present.streets {
+        entry(
+            &mut c,
+            "Street context (base map)".into(),
+            vec![Item::line(
+                [0.0, 0.0],
+                [SWATCH, 0.0],
+                Stroke::solid(super::context::STREET, super::context::STREET_WIDTH * 1.5),
+            )],
+        );
+    }
     c.gap(BODY_SIZE * 0.6);
 
     // The foot of the panel, kept free of owners.

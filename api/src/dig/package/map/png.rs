@@ -1,5 +1,5 @@
-//! The PNG back end: the scene rasterised with `tiny-skia`, text in the
-//! scaled-up 8×8 bitmap font.
+//! The PNG back end: the scene rasterised with `tiny-skia`; text is the
+//! DejaVu Sans outlines filled anti-aliased.
 
 use tiny_skia::{
     Color, FillRule, LineCap, LineJoin, Mask, Paint, Path, PathBuilder, Pixmap, Rect, StrokeDash,
@@ -110,45 +110,64 @@ fn shape(pixmap: &mut Pixmap, s: &Shape, ts: Transform, clip: Option<&Mask>) {
     }
 }
 
-/// The bitmap scale of text of `size` points: whole pixels per font pixel
-/// when close to a whole number, so glyphs stay crisp.
-fn pixel_size(size: f32, ppp: f32) -> f32 {
-    let s = size * ppp / font::CELL as f32;
-    if (s - s.round()).abs() < 0.2 && s.round() >= 1.0 {
-        s.round()
-    } else {
-        s.max(1.0)
+/// `t` as one path in pixels: each glyph's outline (font units, y up)
+/// scaled to `t.size` points and placed on the baseline.
+fn text_path(t: &Text, ppp: f32) -> Option<Path> {
+    use ab_glyph::{Font as _, OutlineCurve};
+    let f = font::face(t.bold);
+    let k = t.size * ppp / font::units_per_em(t.bold);
+    let (x0, base) = (t.x * ppp, t.y * ppp);
+    let mut pb = PathBuilder::new();
+    for g in font::shape(&t.text, t.bold) {
+        let Some(outline) = f.outline(g.glyph) else {
+            continue;
+        };
+        let gx = x0 + g.x_em * t.size * ppp;
+        let at = |p: ab_glyph::Point| (gx + p.x * k, base - p.y * k);
+        let mut last: Option<ab_glyph::Point> = None;
+        for curve in &outline.curves {
+            let (start, end) = match curve {
+                OutlineCurve::Line(a, b) => (*a, *b),
+                OutlineCurve::Quad(a, _, b) => (*a, *b),
+                OutlineCurve::Cubic(a, _, _, b) => (*a, *b),
+            };
+            if last != Some(start) {
+                if last.is_some() {
+                    pb.close();
+                }
+                let (x, y) = at(start);
+                pb.move_to(x, y);
+            }
+            match curve {
+                OutlineCurve::Line(_, b) => {
+                    let (x, y) = at(*b);
+                    pb.line_to(x, y);
+                }
+                OutlineCurve::Quad(_, c, b) => {
+                    let ((cx, cy), (x, y)) = (at(*c), at(*b));
+                    pb.quad_to(cx, cy, x, y);
+                }
+                OutlineCurve::Cubic(_, c1, c2, b) => {
+                    let ((ax, ay), (bx, by), (x, y)) = (at(*c1), at(*c2), at(*b));
+                    pb.cubic_to(ax, ay, bx, by, x, y);
+                }
+            }
+            last = Some(end);
+        }
+        if last.is_some() {
+            pb.close();
+        }
     }
+    pb.finish()
 }
 
 fn text(pixmap: &mut Pixmap, t: &Text, ppp: f32, clip: Option<&Mask>) {
-    let px = pixel_size(t.size, ppp);
-    let top = (t.y * ppp - font::ASCENT_ROWS as f32 * px).round();
-    let mut x = (t.x * ppp).round();
-    let mut pb = PathBuilder::new();
-    for c in t.text.chars() {
-        let bitmap = font::glyph(c);
-        let (first, advance) = font::columns(&bitmap);
-        for (row, bits) in bitmap.iter().enumerate() {
-            for col in 0..8u32 {
-                if bits >> col & 1 == 0 {
-                    continue;
-                }
-                let cx = x + (col as f32 - first as f32) * px;
-                let cy = top + row as f32 * px;
-                let w = if t.bold { 2.0 * px } else { px };
-                if let Some(r) = Rect::from_xywh(cx, cy, w, px) {
-                    pb.push_rect(r);
-                }
-            }
-        }
-        x += (advance + u32::from(t.bold)) as f32 * px;
-    }
-    if let Some(path) = pb.finish() {
-        // Overlapping bold pixels must not cancel: non-zero winding.
+    if let Some(path) = text_path(t, ppp) {
+        // TrueType contours wind one way round for ink, the other for
+        // counters: non-zero.
         pixmap.fill_path(
             &path,
-            &paint(t.colour, false),
+            &paint(t.colour, true),
             FillRule::Winding,
             Transform::identity(),
             clip,
@@ -160,40 +179,46 @@ fn text(pixmap: &mut Pixmap, t: &Text, ppp: f32, clip: Option<&Mask>) {
 mod tests {
     use super::*;
 
+    /// "Ø" at 20 px: ink in the glyph's box, soft edges (grey levels between
+    /// paper and ink), white counter where the O is hollow.
     #[test]
-    fn text_scale_snaps_to_whole_pixels() {
-        let ppp = 1600.0 / super::super::A4_LANDSCAPE_WIDTH;
-        assert_eq!(pixel_size(super::super::scene::BODY_SIZE, ppp), 2.0);
-        assert_eq!(pixel_size(super::super::scene::TITLE_SIZE, ppp), 3.0);
-        // Small images still draw one pixel per font pixel at least.
-        assert_eq!(pixel_size(1.0, 1.0), 1.0);
-        assert!((pixel_size(12.0, 1.0) - 1.5).abs() < 1e-6);
-    }
-
-    #[test]
-    fn a_glyph_prints_its_bitmap() {
-        let mut pixmap = Pixmap::new(40, 20).unwrap();
+    fn a_glyph_is_filled_anti_aliased() {
+        let mut pixmap = Pixmap::new(40, 30).unwrap();
         pixmap.fill(colour(WHITE));
         let t = Text {
-            x: 2.0,
-            y: 9.0,
-            size: 8.0,
+            x: 5.0,
+            y: 24.0,
+            size: 20.0,
             bold: false,
             colour: super::super::style::INK,
             text: "Ø".into(),
         };
         text(&mut pixmap, &t, 1.0, None);
-        let bitmap = font::glyph('Ø');
-        let (first, _) = font::columns(&bitmap);
-        // The cell's top row is the baseline less 7 rows: y = 2.
-        for (row, bits) in bitmap.iter().enumerate() {
-            for col in 0..8u32 {
-                let x = 2 + col - first;
-                let y = 2 + row as u32;
-                let p = pixmap.pixel(x, y).unwrap();
-                let inked = bits >> col & 1 == 1;
-                assert_eq!(p.red() < 128, inked, "pixel ({x}, {y})");
+        let reds: Vec<u8> = pixmap
+            .pixels()
+            .iter()
+            .map(|p| p.demultiply().red())
+            .collect();
+        let dark = reds.iter().filter(|&&r| r < 64).count();
+        let grey: std::collections::BTreeSet<u8> = reds
+            .iter()
+            .copied()
+            .filter(|&r| (16..240).contains(&r))
+            .collect();
+        assert!(dark > 30, "{dark} inked pixels");
+        assert!(grey.len() > 10, "anti-aliased edges: {grey:?}");
+        // Nothing above the cap height (baseline 24 less 20 px) nor left of x = 5.
+        for y in 0..2 {
+            for x in 0..40 {
+                assert!(reds[y * 40 + x] > 250, "ink at ({x}, {y})");
             }
         }
+        // Halfway up, the row crosses ink, paper (the O's counter), ink.
+        let w = font::text_width("Ø", 20.0, false);
+        let row = &reds[(24 - 7) * 40..(24 - 7) * 40 + 40];
+        let inside = &row[6..(5.0 + w) as usize];
+        let first = inside.iter().position(|&r| r < 100).unwrap();
+        let last = inside.iter().rposition(|&r| r < 100).unwrap();
+        assert!(inside[first..last].iter().any(|&r| r > 200), "{row:?}");
     }
 }

@@ -10,7 +10,7 @@ use geo_types::{Coord, Geometry, LineString, Polygon};
 use super::style::{self, Rgba, INK, WHITE};
 use super::{font, panel, MapError, PackageInput, Page};
 
-/// Body text size, points: 16 px (twice the bitmap font) on the default PNG.
+/// Body text size, points: 16 px on the default PNG.
 pub const BODY_SIZE: f32 = 8.419;
 /// Title text size, points: 24 px on the default PNG.
 pub const TITLE_SIZE: f32 = 12.628;
@@ -197,6 +197,8 @@ pub(super) struct Present {
     pub themes: BTreeSet<Theme>,
     pub components: bool,
     pub areas: bool,
+    /// Street context lies in the frame.
+    pub streets: bool,
 }
 
 /// Computes the scene of `input` on `page`.
@@ -233,6 +235,7 @@ pub fn layout(input: &PackageInput<'_>, page: Page) -> Result<Scene, MapError> {
     };
 
     let mut map = Vec::new();
+    let streets = super::context::draw(input.context, &view, &clip, &mut map);
     let dig_rings = polygon_rings(polygon, &view, &clip);
     map.push(Item::Shape(Shape {
         parts: dig_rings.clone(),
@@ -261,7 +264,8 @@ pub fn layout(input: &PackageInput<'_>, page: Page) -> Result<Scene, MapError> {
             }),
         }));
     }
-    let present = features(input.features, &view, &clip, &mut map)?;
+    let mut present = features(input.features, &view, &clip, &mut map)?;
+    present.streets = streets;
     map.push(Item::Shape(Shape {
         parts: dig_rings,
         closed: true,
@@ -561,7 +565,7 @@ fn square(x: f64, y: f64, side: f32) -> Vec<[f32; 2]> {
 }
 
 /// The rings of `p` on the page, clipped.
-fn polygon_rings(p: &Polygon<f64>, view: &View, clip: &ClipRect) -> Vec<Vec<[f32; 2]>> {
+pub(super) fn polygon_rings(p: &Polygon<f64>, view: &View, clip: &ClipRect) -> Vec<Vec<[f32; 2]>> {
     std::iter::once(p.exterior())
         .chain(p.interiors())
         .filter_map(|ring| {
