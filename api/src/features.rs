@@ -94,9 +94,10 @@ async fn audit(
     crate::audit::record(state.store.as_ref(), what, features.iter().map(|f| f.id)).await
 }
 
-fn geojson(features: &[NetworkFeature]) -> Result<Response, ApiError> {
+/// The features as GeoJSON with the `crs` member of the region's native CRS.
+fn geojson(state: &AppState, features: &[NetworkFeature]) -> Result<Response, ApiError> {
     let mut body = Vec::new();
-    forsyning_ingest::write_feature_collection(&mut body, "urn:ogc:def:crs:EPSG::25832", features)
+    forsyning_ingest::write_feature_collection(&mut body, &state.region.crs_urn(), features)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(([(CONTENT_TYPE, "application/geo+json")], body).into_response())
 }
@@ -129,7 +130,7 @@ async fn features_in_bbox(
     features.sort_by_key(|f| f.id);
     features.truncate(limit);
     audit(&state, &p, "features.read", &features).await?;
-    geojson(&features)
+    geojson(&state, &features)
 }
 
 async fn feature_by_id(
@@ -149,7 +150,7 @@ async fn feature_by_id(
     };
     let one = [feature];
     audit(&state, &p, "feature.read", &one).await?;
-    geojson(&one)
+    geojson(&state, &one)
 }
 
 #[derive(Debug, Serialize)]
