@@ -140,7 +140,7 @@ pub fn build_report(
     features: Vec<Arc<NetworkFeature>>,
     disclosure: &Disclosure,
 ) -> DigReport {
-    build_report_in(record, contacts, features, disclosure, &denmark())
+    build_report_in(record, contacts, features, disclosure, denmark())
 }
 
 fn denmark() -> &'static Region {

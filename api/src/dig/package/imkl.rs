@@ -74,10 +74,9 @@ pub fn write_imkl_delivery<W: Write>(
 "#
     );
     if let Some(r) = req.polygon.bounding_rect() {
-        let _ = write!(
+        let _ = writeln!(
             d.s,
-            r#"<gml:boundedBy><gml:Envelope srsName="{crs}" srsDimension="2"><gml:lowerCorner>{} {}</gml:lowerCorner><gml:upperCorner>{} {}</gml:upperCorner></gml:Envelope></gml:boundedBy>
-"#,
+            r#"<gml:boundedBy><gml:Envelope srsName="{crs}" srsDimension="2"><gml:lowerCorner>{} {}</gml:lowerCorner><gml:upperCorner>{} {}</gml:upperCorner></gml:Envelope></gml:boundedBy>"#,
             r.min().x,
             r.min().y,
             r.max().x,
