@@ -106,9 +106,10 @@ pub(crate) async fn audit_ids(
     crate::audit::record(state.store.as_ref(), what, ids).await
 }
 
-fn geojson(features: &[NetworkFeature]) -> Result<Response, ApiError> {
+/// The features as GeoJSON with the `crs` member of the region's native CRS.
+fn geojson(state: &AppState, features: &[NetworkFeature]) -> Result<Response, ApiError> {
     let mut body = Vec::new();
-    forsyning_ingest::write_feature_collection(&mut body, "urn:ogc:def:crs:EPSG::25832", features)
+    forsyning_ingest::write_feature_collection(&mut body, &state.region.crs_urn(), features)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(([(CONTENT_TYPE, "application/geo+json")], body).into_response())
 }
@@ -142,7 +143,7 @@ async fn features_in_bbox(
     features.sort_by_key(|f| f.id);
     features.truncate(limit);
     audit(&state, &p, "features.read", &features).await?;
-    geojson(&features)
+    geojson(&state, &features)
 }
 
 #[utoipa::path(get, path = "/api/v1/features/{id}", tag = "Network", params(("id" = Uuid, Path, description = "The feature id")), responses((status = 200, description = "A FeatureCollection of the one feature (EPSG:25832); audited", content_type = "application/geo+json", body = Object), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The caller's role may not do this", body = crate::openapi::ErrorBody), (status = 404, description = "Not found, or not the caller's to see", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
@@ -163,7 +164,7 @@ async fn feature_by_id(
     };
     let one = [feature];
     audit(&state, &p, "feature.read", &one).await?;
-    geojson(&one)
+    geojson(&state, &one)
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -31,7 +31,8 @@ pub mod webhooks;
 use std::sync::Arc;
 
 use axum::Router;
-use forsyning_model::DigLimits;
+use forsyning_geo::Crs;
+use forsyning_model::{DigLimits, Region};
 use forsyning_store::Store;
 
 pub use auth::{Credential, Principal, RateLimiter};
@@ -49,8 +50,12 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Per-token request rate limit.
     pub rate: Arc<RateLimiter>,
-    /// What a dig request may be: KLIC's limits inside Denmark by default.
+    /// What a dig request may be: the region's limits and service area.
     pub dig_limits: Arc<DigLimits>,
+    /// The region served: native CRS, deadline rule, package format.
+    pub region: Arc<Region>,
+    /// The region's native CRS (the store's): every geometry is in it.
+    pub native_crs: Crs,
     /// Signs webhook deliveries; `None`: owners cannot register webhooks.
     pub webhook_key: Option<webhooks::WebhookKey>,
     /// How far apart (metres) two dig requests may be and still be listed
@@ -77,6 +82,8 @@ impl AppState {
             store: store.clone(),
             rate: Arc::new(RateLimiter::new(50.0, 100.0)),
             dig_limits: Arc::new(default_dig_limits()),
+            region: Arc::new(Region::denmark()),
+            native_crs: Crs::STORE,
             webhook_key: None,
             coordination_m: 50.0,
             oidc: None,
@@ -89,6 +96,16 @@ impl AppState {
             },
             draining: Arc::default(),
         }
+    }
+
+    /// This state serving `region`, whose native CRS `native` is (the
+    /// store's, see `forsyning_store::StoreRegion`): dig limits, service
+    /// area, deadlines, CRS of answers and the package format follow it.
+    pub fn with_region(mut self, region: Region, native: Crs) -> Self {
+        self.dig_limits = Arc::new(region.dig_limits.clone());
+        self.region = Arc::new(region);
+        self.native_crs = native;
+        self
     }
 
     /// This state with uploads as `settings` say.

@@ -448,7 +448,12 @@ fn check_dataset(name: &str) -> Result<(), ApiError> {
 }
 
 /// What to read: the formats checked, the mapping parsed, before the job starts.
-fn plan(parts: Parts, owner: &OrgId) -> Result<Plan, ApiError> {
+fn plan(
+    parts: Parts,
+    owner: &OrgId,
+    region: &forsyning_model::Region,
+    native: forsyning_geo::Crs,
+) -> Result<Plan, ApiError> {
     if parts.files.is_empty() {
         return Err(bad(
             "no_file",
@@ -474,8 +479,16 @@ fn plan(parts: Parts, owner: &OrgId) -> Result<Plan, ApiError> {
         }
         files.push(Source { path, name, format });
     }
+    // Denmark keeps the Netherlands (in EPSG:25832) for KLIC zips, as before
+    // regions; other regions accept data in their own service area.
+    let service_area = if region.name == "denmark" {
+        default_service_area(files.iter().map(|s| s.format))
+    } else {
+        region.service_area
+    };
     Ok(Plan {
-        service_area: default_service_area(files.iter().map(|s| s.format)),
+        service_area,
+        target_crs: native,
         files,
         mapping,
         total_bytes: parts.total_bytes,
@@ -514,8 +527,9 @@ async fn upload(
     check_dataset(&dataset)?;
     let lenient = one_of("lenient", query.lenient, parts.lenient, false)?;
     let owner_for_plan = owner.clone();
+    let (region, native) = (state.region.clone(), state.native_crs);
     // Opening files with GDAL to check them blocks.
-    let plan = tokio::task::spawn_blocking(move || plan(parts, &owner_for_plan))
+    let plan = tokio::task::spawn_blocking(move || plan(parts, &owner_for_plan, &region, native))
         .await
         .map_err(|e| ApiError::Internal(format!("checking the upload: {e}")))??;
     let id = state.jobs.start(

@@ -1,4 +1,5 @@
-//! The step after every reader: reproject to EPSG:25832 and check the
+//! The step after every reader: reproject to the store's native CRS
+//! (EPSG:25832 in Denmark, EPSG:28992 in the Netherlands) and check the
 //! feature lies in the service area.
 
 use std::collections::HashMap;
@@ -9,11 +10,12 @@ use geo_types::Rect;
 
 use crate::{FeatureOutcome, Problem, Rule};
 
-/// Reprojects features to the store's CRS (EPSG:25832) and checks their
-/// extent. Holds one PROJ transformation per source CRS, so it is not `Send`:
-/// make one per reading thread.
+/// Reprojects features to the store's native CRS and checks their extent.
+/// Holds one PROJ transformation per source CRS, so it is not `Send`: make
+/// one per reading thread.
 pub struct Normaliser {
     service_area: Rect<f64>,
+    target: Crs,
     transforms: HashMap<String, Result<Reprojector, String>>,
 }
 
@@ -27,26 +29,33 @@ impl std::fmt::Debug for Normaliser {
 }
 
 impl Normaliser {
-    /// `service_area` in EPSG:25832 metres; features outside it are rejected.
+    /// To EPSG:25832; `service_area` in its metres; features outside it are rejected.
     pub fn new(service_area: Rect<f64>) -> Self {
+        Self::to(Crs::STORE, service_area)
+    }
+
+    /// To `target` (the store's native CRS); `service_area` in its units.
+    pub fn to(target: Crs, service_area: Rect<f64>) -> Self {
         Self {
             service_area,
+            target,
             transforms: HashMap::new(),
         }
     }
 
     /// Checks that `crs` (as written in the source) is known and can be
-    /// transformed to EPSG:25832; the error names the CRS.
+    /// transformed to the target CRS; the error names the CRS.
     pub fn check_crs(&mut self, crs: &str) -> Result<(), String> {
         self.transform(crs).map(|_| ())
     }
 
     fn transform(&mut self, crs: &str) -> Result<&Reprojector, String> {
+        let target = self.target;
         self.transforms
             .entry(crs.to_owned())
             .or_insert_with(|| {
                 let from = Crs::parse(crs).map_err(|e| e.to_string())?;
-                Reprojector::new(&from.horizontal(), &Crs::STORE).map_err(|e| e.to_string())
+                Reprojector::new(&from.horizontal(), &target).map_err(|e| e.to_string())
             })
             .as_ref()
             .map_err(|e| format!("unknown or unusable CRS {crs:?}: {e}"))
@@ -65,12 +74,13 @@ impl Normaliser {
                 Err(e) => Some(Problem::error(Rule::AbsurdCoordinate, e.to_string())),
                 Ok(()) => {
                     let area = self.service_area;
+                    let target = self.target;
                     match feature.geometry.bounding_rect() {
                         None => Some(Problem::error(Rule::GeometryEmpty, "the geometry is empty")),
                         Some(r) if !contains(&area, &r) => Some(Problem::error(
                             Rule::OutsideServiceArea,
                             format!(
-                                "extent {:.1},{:.1} - {:.1},{:.1} (EPSG:25832) is outside the service area {:.0},{:.0} - {:.0},{:.0}",
+                                "extent {:.1},{:.1} - {:.1},{:.1} ({target}) is outside the service area {:.0},{:.0} - {:.0},{:.0}",
                                 r.min().x, r.min().y, r.max().x, r.max().y,
                                 area.min().x, area.min().y, area.max().x, area.max().y
                             ),

@@ -159,8 +159,10 @@ pub struct Source {
 pub struct Plan {
     pub files: Vec<Source>,
     pub mapping: Mapping,
-    /// Features outside it are rejected (EPSG:25832).
+    /// Features outside it are rejected (in `target_crs`).
     pub service_area: Rect<f64>,
+    /// The store's native CRS: every feature is reprojected to it.
+    pub target_crs: forsyning_geo::Crs,
     /// The files' sizes added up, for progress.
     pub total_bytes: u64,
     /// Added to the error for a KLIC delivery without the selected owner's
@@ -185,7 +187,7 @@ impl Pipeline {
     pub fn new(plan: &Plan) -> Self {
         Self {
             mapping: plan.mapping.clone(),
-            normaliser: Normaliser::new(plan.service_area),
+            normaliser: Normaliser::to(plan.target_crs, plan.service_area),
             report: Report::new(),
             notes: Vec::new(),
             bad_files: Vec::new(),
@@ -513,6 +515,7 @@ mod tests {
     fn plan(files: Vec<Source>) -> Plan {
         Plan {
             service_area: default_service_area(files.iter().map(|s| s.format)),
+            target_crs: forsyning_geo::Crs::STORE,
             files,
             mapping: Mapping::default(),
             total_bytes: 0,

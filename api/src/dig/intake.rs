@@ -103,13 +103,23 @@ pub fn parse_crs(s: &str) -> Result<Crs, ApiError> {
 thread_local! {
     /// One PROJ transformation per source CRS and thread: building one takes
     /// 10-20 ms, and a `Reprojector` may not leave its thread.
-    static TO_STORE: RefCell<HashMap<Crs, Reprojector>> = RefCell::new(HashMap::new());
+    static TO_STORE: RefCell<HashMap<(Crs, Crs), Reprojector>> = RefCell::new(HashMap::new());
 }
 
 /// `polygon` (GeoJSON order: east/longitude first) from `crs` to EPSG:25832.
 /// Synchronous: call it from a blocking task for a CRS other than EPSG:25832.
-pub fn to_store_crs(mut polygon: Polygon<f64>, crs: Crs) -> Result<Polygon<f64>, ApiError> {
-    if crs == Crs::STORE {
+pub fn to_store_crs(polygon: Polygon<f64>, crs: Crs) -> Result<Polygon<f64>, ApiError> {
+    to_native_crs(polygon, crs, Crs::STORE)
+}
+
+/// `polygon` (GeoJSON order: east/longitude first) from `crs` to `native`,
+/// the region's CRS. Synchronous: call it from a blocking task when the two differ.
+pub fn to_native_crs(
+    mut polygon: Polygon<f64>,
+    crs: Crs,
+    native: Crs,
+) -> Result<Polygon<f64>, ApiError> {
+    if crs.horizontal() == native.horizontal() {
         return Ok(polygon);
     }
     if crs.is_north_first() {
@@ -117,10 +127,10 @@ pub fn to_store_crs(mut polygon: Polygon<f64>, crs: Crs) -> Result<Polygon<f64>,
     }
     TO_STORE.with(|cache| {
         let mut cache = cache.borrow_mut();
-        let r = match cache.entry(crs) {
+        let r = match cache.entry((crs, native)) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(v) => v.insert(
-                Reprojector::new(&crs, &Crs::STORE)
+                Reprojector::new(&crs, &native)
                     .map_err(|e| ApiError::field("invalid_field", "crs", e))?,
             ),
         };
@@ -144,6 +154,17 @@ impl DigIntake {
         now: DateTime<Utc>,
         limits: &DigLimits,
     ) -> Result<Self, ApiError> {
+        Self::from_json_in(body, now, limits, Crs::STORE)
+    }
+
+    /// Like [`DigIntake::from_json`] for a region whose native CRS is
+    /// `native`: the polygon is EPSG:`native` unless the body names a CRS.
+    pub fn from_json_in(
+        body: &[u8],
+        now: DateTime<Utc>,
+        limits: &DigLimits,
+        native: Crs,
+    ) -> Result<Self, ApiError> {
         let value: Value = serde_json::from_slice(body).map_err(|e| ApiError::BadRequest {
             code: "invalid_json",
             message: format!("the body is not valid JSON: {e}"),
@@ -165,7 +186,7 @@ impl DigIntake {
             ));
         }
         let crs = match body.get("crs").filter(|v| !v.is_null()) {
-            None => Crs::STORE,
+            None => native,
             Some(v) => parse_crs(
                 v.as_str()
                     .ok_or_else(|| ApiError::field("invalid_field", "crs", "must be a string"))?,
@@ -183,11 +204,13 @@ impl DigIntake {
             text(&body, "contact")?,
             now,
             limits,
+            native,
         )
     }
 
     /// Checks a request given field by field; `polygon` is a GeoJSON Polygon
-    /// geometry in `crs`, `buffer_m` metres.
+    /// geometry in `crs`, `buffer_m` metres; the checked area is in `native`,
+    /// the region's CRS.
     #[allow(clippy::too_many_arguments)]
     pub fn from_parts(
         polygon: &Value,
@@ -198,6 +221,7 @@ impl DigIntake {
         contact: String,
         now: DateTime<Utc>,
         limits: &DigLimits,
+        native: Crs,
     ) -> Result<Self, ApiError> {
         // The body limit bounds the positions already; this bounds a caller
         // without one (the CLI) before the vertex rule runs.
@@ -213,7 +237,7 @@ impl DigIntake {
                 max: limits.max_vertices,
             }));
         }
-        let polygon = to_store_crs(polygon, crs)?;
+        let polygon = to_native_crs(polygon, crs, native)?;
         check_dig_request(&polygon, buffer_m, period, now, limits).map_err(violation)?;
         let area = SearchArea::new(polygon, buffer_m).map_err(|e| ApiError::Unprocessable {
             code: "polygon_not_simple",

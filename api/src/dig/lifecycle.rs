@@ -105,7 +105,14 @@ pub(super) async fn answer(
         Disclosure::Owner(owner)
     };
     Ok(Json(
-        view(state.store.as_ref(), caller, &updated, &disclosure).await?,
+        view(
+            state.store.as_ref(),
+            caller,
+            &updated,
+            &disclosure,
+            &state.region,
+        )
+        .await?,
     ))
 }
 
@@ -137,6 +144,13 @@ pub(super) async fn complete(
         token_id: p.token_id(),
     };
     Ok(Json(
-        view(state.store.as_ref(), caller, &updated, &disclosure).await?,
+        view(
+            state.store.as_ref(),
+            caller,
+            &updated,
+            &disclosure,
+            &state.region,
+        )
+        .await?,
     ))
 }

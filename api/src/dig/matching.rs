@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use forsyning_model::deadline::answer_deadline;
 use forsyning_model::{
     DatasetId, DigResponse, DigResponseType, InterestArea, NetworkFeature, OrgId, SearchArea,
+    DigResponse, DigResponseType, InterestArea, NetworkFeature, OrgId, Region, SearchArea,
 };
 use forsyning_store::Store;
 
@@ -49,11 +49,26 @@ pub fn contacts<A: Borrow<InterestArea>>(areas: &[A]) -> BTreeMap<OrgId, String>
 }
 
 /// The owners' automatic answers for `areas` and `features` near a request
-/// received at `received`.
+/// received at `received`, with LER's (Danish) deadline.
 pub fn answers<A: Borrow<InterestArea>>(
     areas: &[A],
     features: &[Arc<NetworkFeature>],
     received: DateTime<Utc>,
+) -> Vec<DigResponse> {
+    answers_due(
+        areas,
+        features,
+        received,
+        forsyning_model::deadline::answer_deadline(received),
+    )
+}
+
+/// The owners' automatic answers, each due at `deadline`.
+pub fn answers_due<A: Borrow<InterestArea>>(
+    areas: &[A],
+    features: &[Arc<NetworkFeature>],
+    received: DateTime<Utc>,
+    deadline: DateTime<Utc>,
 ) -> Vec<DigResponse> {
     #[derive(Default)]
     struct Owner {
@@ -68,7 +83,6 @@ pub fn answers<A: Borrow<InterestArea>>(
     for f in features {
         owners.entry(&f.owner_id).or_default().features += 1;
     }
-    let deadline = answer_deadline(received);
     owners
         .into_iter()
         .map(|(owner, o)| DigResponse {
@@ -103,6 +117,7 @@ pub async fn network_near(
 }
 
 /// Matches the owners of `area` in `store` (EPSG:25832 metres).
+/// Matches the owners of `area` in a Danish `store` (EPSG:25832 metres).
 pub async fn match_owners(
     store: &dyn Store,
     area: &SearchArea,
@@ -112,6 +127,28 @@ pub async fn match_owners(
     let features = network_near(store, area).await?;
     Ok(Matched {
         responses: answers(&areas, &features, received),
+        contacts: contacts(&areas),
+        features,
+    })
+}
+
+/// Matches the owners of `area` (the region's native CRS, metres) with the
+/// region's deadline rule.
+pub async fn match_owners_in(
+    store: &dyn Store,
+    area: &SearchArea,
+    received: DateTime<Utc>,
+    region: &Region,
+) -> Result<Matched, ApiError> {
+    let areas = store.interest_areas_near_shared(area).await?;
+    let features = store.features_near_shared(area).await?;
+    Ok(Matched {
+        responses: answers_due(
+            &areas,
+            &features,
+            received,
+            region.answer_deadline(received),
+        ),
         contacts: contacts(&areas),
         features,
     })

@@ -38,9 +38,11 @@ use axum::{Json, Router};
 use chrono::Utc;
 use uuid::Uuid;
 
-pub use intake::{parse_crs, to_store_crs, DigIntake};
-pub use matching::{answers, contacts, match_owners, Matched};
-pub use report::{build_report, disclosed, DigReport, Disclosure, OwnerAnswer, ReportFeature};
+pub use intake::{parse_crs, to_native_crs, to_store_crs, DigIntake};
+pub use matching::{answers, answers_due, contacts, match_owners, match_owners_in, Matched};
+pub use report::{
+    build_report, build_report_in, disclosed, DigReport, Disclosure, OwnerAnswer, ReportFeature,
+};
 pub use service::{area_of, submit, summary, view, Caller, REPORT_ACTION};
 
 use crate::auth::Principal;
@@ -79,15 +81,17 @@ async fn create(
     let body = body?;
     let now = Utc::now();
     let limits = state.dig_limits.clone();
+    let native = state.native_crs;
     // PROJ blocks and its objects stay on their thread: a blocking task.
-    let intake = tokio::task::spawn_blocking(move || DigIntake::from_json(&body, now, &limits))
-        .await
-        .map_err(|e| ApiError::Internal(format!("dig request intake task: {e}")))??;
+    let intake =
+        tokio::task::spawn_blocking(move || DigIntake::from_json_in(&body, now, &limits, native))
+            .await
+            .map_err(|e| ApiError::Internal(format!("dig request intake task: {e}")))??;
     let caller = Caller {
         org_id: &org.id,
         token_id: p.token_id(),
     };
-    let report = submit(state.store.as_ref(), caller, intake, now).await?;
+    let report = submit(state.store.as_ref(), caller, intake, now, &state.region).await?;
     let location = format!("/api/v1/dig-requests/{}", report.id);
     Ok((StatusCode::CREATED, [(LOCATION, location)], Json(report)))
 }
@@ -114,7 +118,14 @@ async fn one(
         token_id: p.token_id(),
     };
     Ok(Json(
-        view(state.store.as_ref(), caller, &record, &disclosure).await?,
+        view(
+            state.store.as_ref(),
+            caller,
+            &record,
+            &disclosure,
+            &state.region,
+        )
+        .await?,
     ))
 }
 
@@ -130,7 +141,7 @@ async fn list(
     let mut out = Vec::new();
     for record in state.store.dig_requests(&filter).await? {
         if let Some(disclosure) = dig_disclosure(&p, &record, now)? {
-            out.push(summary(state.store.as_ref(), &record, &disclosure).await?);
+            out.push(summary(state.store.as_ref(), &record, &disclosure, &state.region).await?);
         }
     }
     Ok(Json(out))

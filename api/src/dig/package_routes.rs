@@ -17,14 +17,15 @@ use axum::extract::{Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use forsyning_model::NetworkFeature;
+use forsyning_model::{NetworkFeature, PackageFormat};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::package::gml::write_ler_answer;
+use super::package::imkl::write_imkl_delivery;
 use super::package::map::{render_pdf, render_png, MapOptions};
 use super::package::PackageInput;
-use super::report::{build_report, DigReport, Disclosure};
+use super::report::{build_report_in, DigReport, Disclosure};
 use super::service::{area_of, Caller};
 use crate::audit::{self, Disclosed};
 use crate::auth::Principal;
@@ -104,7 +105,13 @@ pub(super) async fn package(
     } else {
         super::matching::network_near(state.store.as_ref(), &area).await?
     };
-    let report = build_report(&record, &contacts, candidates.clone(), &disclosure);
+    let report = build_report_in(
+        &record,
+        &contacts,
+        candidates.clone(),
+        &disclosure,
+        &state.region,
+    );
     // The report holds only what the caller may see; the writers get the
     // full records of exactly those features.
     // The full records of the report's features, in the report's order.
@@ -135,6 +142,8 @@ pub(super) async fn package(
         Vec::new()
     };
     let request = record.request.clone();
+    let crs_urn = state.region.crs_urn();
+    let package_format = state.region.package_format;
     let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
         let input = PackageInput {
             report: &report,
@@ -143,12 +152,15 @@ pub(super) async fn package(
             context: &context,
         };
         match format {
-            Format::GeoJson => Ok(serde_json::to_vec(&feature_collection(&report))
+            Format::GeoJson => Ok(serde_json::to_vec(&feature_collection(&report, &crs_urn))
                 .map_err(|e| ApiError::Internal(format!("package.geojson: {e}")))?),
             Format::Gml => {
                 let mut out = Vec::new();
-                write_ler_answer(&input, &mut out)
-                    .map_err(|e| ApiError::Internal(format!("package.gml: {e}")))?;
+                match package_format {
+                    PackageFormat::Ler22 => write_ler_answer(&input, &mut out),
+                    PackageFormat::Imkl20 => write_imkl_delivery(&input, &crs_urn, &mut out),
+                }
+                .map_err(|e| ApiError::Internal(format!("package.gml: {e}")))?;
                 Ok(out)
             }
             Format::Png => render_png(&input, &MapOptions::default())
@@ -204,8 +216,8 @@ async fn street_context(
 }
 
 /// The report as GeoJSON: the dig area first, then the features with the
-/// report's attributes as properties.
-fn feature_collection(report: &DigReport) -> Value {
+/// report's attributes as properties; `crs_urn` names the region's CRS.
+fn feature_collection(report: &DigReport, crs_urn: &str) -> Value {
     let mut features = vec![json!({
         "type": "Feature",
         "id": report.id,
@@ -234,7 +246,7 @@ fn feature_collection(report: &DigReport) -> Value {
     }
     json!({
         "type": "FeatureCollection",
-        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
+        "crs": {"type": "name", "properties": {"name": crs_urn}},
         "features": features,
     })
 }

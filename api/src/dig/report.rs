@@ -7,10 +7,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use forsyning_model::deadline::answer_deadline;
 use forsyning_model::{
-    AccuracyClass, DigRequestStatus, DigResponseType, Hazard, Kind, NetworkFeature, OrgId, Status,
-    Theme,
+    AccuracyClass, DigRequestStatus, DigResponseType, Hazard, Kind, NetworkFeature, OrgId, Region,
+    Status, Theme,
 };
 use forsyning_store::DigRecord;
 use geo_types::{Geometry, Polygon};
@@ -34,6 +33,9 @@ pub enum Disclosure {
 /// The report of one dig request. Times are UTC; geometries GeoJSON in
 /// EPSG:25832 (metres, easting first).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+/// The report of one dig request. Times are UTC; geometries GeoJSON in the
+/// region's native CRS (metres, easting first).
+#[derive(Debug, Clone, Serialize)]
 pub struct DigReport {
     pub id: Uuid,
     #[schema(value_type = String)]
@@ -41,7 +43,7 @@ pub struct DigReport {
     #[schema(value_type = String)]
     pub requester_id: OrgId,
     pub received: DateTime<Utc>,
-    /// When every owner must have answered (LER's rule).
+    /// When every owner must have answered (the region's rule).
     pub deadline: DateTime<Utc>,
     pub period_from: DateTime<Utc>,
     pub period_to: DateTime<Utc>,
@@ -51,6 +53,9 @@ pub struct DigReport {
     /// Always `EPSG:25832`.
     pub crs: &'static str,
     #[schema(value_type = Object)]
+    /// The region's native CRS, `EPSG:25832` in Denmark, `EPSG:28992` in
+    /// the Netherlands.
+    pub crs: String,
     pub polygon: Value,
     pub owners: Vec<OwnerAnswer>,
     /// Absent when the caller may see no feature of this request.
@@ -146,14 +151,30 @@ pub fn disclosed<'a>(
     })
 }
 
-/// Builds the report of `record` as `disclosure` allows. `features` are the
-/// features within the request's polygon + buffer (filtered here), and
-/// `contacts` the owners' contacts.
+/// [`build_report_in`] for Denmark (EPSG:25832, LER's deadline).
 pub fn build_report(
     record: &DigRecord,
     contacts: &BTreeMap<OrgId, String>,
     features: Vec<Arc<NetworkFeature>>,
     disclosure: &Disclosure,
+) -> DigReport {
+    build_report_in(record, contacts, features, disclosure, denmark())
+}
+
+fn denmark() -> &'static Region {
+    static DENMARK: std::sync::OnceLock<Region> = std::sync::OnceLock::new();
+    DENMARK.get_or_init(Region::denmark)
+}
+
+/// Builds the report of `record` as `disclosure` allows, in `region`'s CRS
+/// with its deadline rule. `features` are the features within the request's
+/// polygon + buffer (filtered here), and `contacts` the owners' contacts.
+pub fn build_report_in(
+    record: &DigRecord,
+    contacts: &BTreeMap<OrgId, String>,
+    features: Vec<Arc<NetworkFeature>>,
+    disclosure: &Disclosure,
+    region: &Region,
 ) -> DigReport {
     let r = &record.request;
     let owners = record
@@ -195,13 +216,13 @@ pub fn build_report(
         status: r.status,
         requester_id: r.requester_id.clone(),
         received: r.received_at,
-        deadline: answer_deadline(r.received_at),
+        deadline: region.answer_deadline(r.received_at),
         period_from: r.period_from,
         period_to: r.period_to,
         buffer_m: r.buffer_m,
         purpose: r.purpose.clone(),
         contact: r.contact.clone(),
-        crs: "EPSG:25832",
+        crs: region.crs(),
         polygon: write_geometry(&polygon),
         owners,
         features,

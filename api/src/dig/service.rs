@@ -1,13 +1,15 @@
 //! Submitting a dig request and viewing one: the steps the API and the CLI share.
 
 use chrono::{DateTime, Utc};
-use forsyning_model::{DigRequest, DigRequestStatus, OrgId, SearchArea};
+use forsyning_model::{DigRequest, DigRequestStatus, OrgId, Region, SearchArea};
 use forsyning_store::{DigRecord, Store};
 use uuid::Uuid;
 
 use super::intake::DigIntake;
 use super::matching::{contacts, match_owners, network_near};
 use super::report::{build_report, DigReport, Disclosure};
+use super::matching::{contacts, match_owners_in};
+use super::report::{build_report_in, DigReport, Disclosure};
 use crate::audit::{self, Disclosed};
 use crate::ApiError;
 
@@ -34,9 +36,10 @@ pub async fn submit(
     caller: Caller<'_>,
     intake: DigIntake,
     received: DateTime<Utc>,
+    region: &Region,
 ) -> Result<DigReport, ApiError> {
     let received = millis(received);
-    let matched = match_owners(store, &intake.area, received).await?;
+    let matched = match_owners_in(store, &intake.area, received, region).await?;
     let request = DigRequest {
         id: Uuid::new_v4(),
         requester_id: caller.org_id.clone(),
@@ -53,11 +56,12 @@ pub async fn submit(
         request,
         responses: matched.responses,
     };
-    let report = build_report(
+    let report = build_report_in(
         &record,
         &matched.contacts,
         matched.features,
         &Disclosure::Full,
+        region,
     );
     // The request and the disclosure of its report commit together.
     let disclosure = audit::disclosure(
@@ -88,6 +92,7 @@ pub async fn view(
     caller: Caller<'_>,
     record: &DigRecord,
     disclosure: &Disclosure,
+    region: &Region,
 ) -> Result<DigReport, ApiError> {
     let area = area_of(record)?;
     let contacts = contacts(&store.interest_areas_near_shared(&area).await?);
@@ -96,7 +101,7 @@ pub async fn view(
     } else {
         network_near(store, &area).await?
     };
-    let report = build_report(record, &contacts, features, disclosure);
+    let report = build_report_in(record, &contacts, features, disclosure, region);
     audit_report(store, caller, &report).await?;
     Ok(report)
 }
@@ -106,9 +111,10 @@ pub async fn summary(
     store: &dyn Store,
     record: &DigRecord,
     disclosure: &Disclosure,
+    region: &Region,
 ) -> Result<DigReport, ApiError> {
     let contacts = contacts(&store.interest_areas_near_shared(&area_of(record)?).await?);
-    let mut report = build_report(record, &contacts, Vec::new(), disclosure);
+    let mut report = build_report_in(record, &contacts, Vec::new(), disclosure, region);
     report.features = None;
     Ok(report)
 }

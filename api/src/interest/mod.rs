@@ -20,7 +20,7 @@ use axum::{Json, Router};
 use forsyning_model::{OrgId, Role};
 use serde::Serialize;
 
-pub use parse::{read_areas, write_areas, MAX_AREAS};
+pub use parse::{read_areas, read_areas_in, write_areas, write_areas_in, MAX_AREAS};
 
 use crate::auth::Principal;
 use crate::{ApiError, AppState};
@@ -65,7 +65,7 @@ async fn read(
     let areas = state.store.interest_areas(Some(&owner)).await?;
     Ok((
         [(CONTENT_TYPE, "application/geo+json")],
-        Json(write_areas(&areas)),
+        Json(write_areas_in(&areas, &state.region.crs_urn())),
     )
         .into_response())
 }
@@ -87,9 +87,10 @@ async fn replace(
     let owner = owner_for(&state, &p, &org).await?;
     let body = body?;
     let service_area = state.dig_limits.service_area;
+    let native = state.native_crs;
     let o = owner.clone();
     // PROJ blocks and its objects stay on their thread: a blocking task.
-    let areas = tokio::task::spawn_blocking(move || read_areas(&body, &o, service_area))
+    let areas = tokio::task::spawn_blocking(move || read_areas_in(&body, &o, service_area, native))
         .await
         .map_err(|e| ApiError::Internal(format!("interest-area parsing task: {e}")))??;
     let n = areas.len();

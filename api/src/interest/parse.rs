@@ -14,7 +14,7 @@ use geo_types::{Geometry, MultiPolygon, Rect};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use crate::dig::{parse_crs, to_store_crs};
+use crate::dig::{parse_crs, to_native_crs};
 use crate::geojson::{read_multi_polygon, write_geometry};
 use crate::ApiError;
 
@@ -68,6 +68,7 @@ fn area(
     at: &str,
     owner: &OrgId,
     crs: forsyning_geo::Crs,
+    native: forsyning_geo::Crs,
     service_area: Rect<f64>,
     budget: &mut usize,
 ) -> Result<InterestArea, ApiError> {
@@ -89,7 +90,7 @@ fn area(
     let polygons = std::mem::take(&mut mp.0);
     let mut projected = Vec::with_capacity(polygons.len());
     for p in polygons {
-        projected.push(to_store_crs(p, crs).map_err(|e| match e {
+        projected.push(to_native_crs(p, crs, native).map_err(|e| match e {
             ApiError::BadRequest { message, .. } => bad(&format!("{at}.geometry"), message),
             other => other,
         })?);
@@ -155,6 +156,16 @@ pub fn read_areas(
     owner: &OrgId,
     service_area: Rect<f64>,
 ) -> Result<Vec<InterestArea>, ApiError> {
+    read_areas_in(body, owner, service_area, forsyning_geo::Crs::STORE)
+}
+
+/// Like [`read_areas`], into `native` (the region's CRS; `service_area` in it).
+pub fn read_areas_in(
+    body: &[u8],
+    owner: &OrgId,
+    service_area: Rect<f64>,
+    native: forsyning_geo::Crs,
+) -> Result<Vec<InterestArea>, ApiError> {
     let doc: Value = serde_json::from_slice(body).map_err(|e| ApiError::BadRequest {
         code: "invalid_json",
         message: format!("the body is not valid JSON: {e}"),
@@ -184,6 +195,7 @@ pub fn read_areas(
                 &format!("features[{i}]"),
                 owner,
                 crs,
+                native,
                 service_area,
                 &mut budget,
             )
@@ -199,6 +211,12 @@ pub fn read_areas(
 
 /// Interest areas as a FeatureCollection in EPSG:25832.
 pub fn write_areas(areas: &[InterestArea]) -> Value {
+    write_areas_in(areas, "urn:ogc:def:crs:EPSG::25832")
+}
+
+/// Interest areas as a FeatureCollection whose `crs` member is `crs_urn`
+/// (the region's native CRS, in which the areas are stored).
+pub fn write_areas_in(areas: &[InterestArea], crs_urn: &str) -> Value {
     let features: Vec<Value> = areas
         .iter()
         .map(|a| {
@@ -217,7 +235,7 @@ pub fn write_areas(areas: &[InterestArea]) -> Value {
         .collect();
     json!({
         "type": "FeatureCollection",
-        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
+        "crs": {"type": "name", "properties": {"name": crs_urn}},
         "features": features,
     })
 }

@@ -20,6 +20,17 @@ pub struct Cli {
         default_value = "gpkg:./data/forsyning.gpkg"
     )]
     pub store: StoreLocation,
+    /// The region: `denmark`, `netherlands` or a region file (TOML, see
+    /// deploy/regions/). It sets the store's native CRS (recorded in a new
+    /// store; a store of another region is refused), the service area, dig
+    /// limits, deadline rule and holidays, and the package format.
+    #[arg(
+        long,
+        global = true,
+        env = "FORSYNING_REGION",
+        default_value = "denmark"
+    )]
+    pub region: String,
     /// More log output.
     #[arg(long, short, global = true)]
     pub verbose: bool,
@@ -123,9 +134,14 @@ pub struct DigRequestArgs {
     /// A GeoJSON file with the dig polygon: a Polygon geometry or a Feature holding one.
     #[arg(long)]
     pub polygon: std::path::PathBuf,
-    /// The polygon's CRS (positions easting/longitude first); EPSG:25832 when absent.
+    /// The polygon's CRS (positions easting/longitude first); the region's
+    /// (EPSG:25832 in Denmark, EPSG:28992 in the Netherlands) when absent.
     #[arg(long)]
     pub crs: Option<String>,
+    /// Another service area than the region's: MINX,MINY,MAXX,MAXY in the
+    /// region's CRS.
+    #[arg(long)]
+    pub service_area: Option<String>,
     /// Metres around the polygon that also count.
     #[arg(long, default_value_t = 1.0)]
     pub buffer: f64,
@@ -172,6 +188,10 @@ pub struct ServeArgs {
     /// the store's backups.
     #[arg(long, env = "FORSYNING_WEBHOOK_KEY_FILE")]
     pub webhook_key_file: Option<std::path::PathBuf>,
+    /// Another service area than the region's (dig requests and interest
+    /// areas): MINX,MINY,MAXX,MAXY in the region's CRS.
+    #[arg(long, env = "FORSYNING_SERVICE_AREA")]
+    pub service_area: Option<String>,
     /// Distance (metres) within which dig requests are listed for coordination.
     #[arg(long, env = "FORSYNING_COORDINATION_M", default_value_t = 50.0)]
     pub coordination_m: f64,
@@ -308,9 +328,9 @@ pub struct IngestNetworkArgs {
     /// (GeoJSON, CSV and GDAL formats); see the README.
     #[arg(long)]
     pub mapping: Option<std::path::PathBuf>,
-    /// The service area, in EPSG:25832: `denmark`, `netherlands` or
-    /// `MINX,MINY,MAXX,MAXY`. Default: the Netherlands for KLIC delivery
-    /// zips, Denmark for everything else.
+    /// The service area, in the region's CRS: `denmark`, `netherlands` or
+    /// `MINX,MINY,MAXX,MAXY`. Default: the region's; in the Denmark region
+    /// the Netherlands (in EPSG:25832) for KLIC delivery zips.
     #[arg(long)]
     pub service_area: Option<String>,
     /// Store the valid features even when others are rejected.

@@ -8,7 +8,7 @@ use crate::args::{DemoArgs, GenerateArgs};
 use crate::progress;
 
 pub async fn run(location: &StoreLocation, args: DemoArgs) -> anyhow::Result<()> {
-    let store = crate::open(location).await?;
+    let store = crate::open(location, &forsyning_store::StoreRegion::denmark()).await?;
     let town = Town::new(TownConfig::new(args.seed, args.features));
     let extent = town.extent();
     println!(
@@ -46,7 +46,8 @@ pub async fn run(location: &StoreLocation, args: DemoArgs) -> anyhow::Result<()>
         "  curl -H 'Authorization: Bearer {token}' http://{}/api/v1/datasets",
         args.serve.listen
     );
-    crate::serve::run(store, &args.serve).await
+    let denmark = crate::region::RegionCtx::resolve("denmark")?;
+    crate::serve::run(store, &args.serve, &denmark).await
 }
 
 /// Stores each owner's network as a new dataset version, and its interest areas.

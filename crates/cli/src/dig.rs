@@ -5,23 +5,32 @@
 use anyhow::{bail, Context};
 use chrono::{DateTime, Duration, Utc};
 use forsyning_api::dig::{parse_crs, submit, Caller, DigIntake, DigReport};
-use forsyning_api::interest::{read_areas, write_areas};
+use forsyning_api::interest::{read_areas_in, write_areas_in};
 use forsyning_api::policy::may_file_dig_requests;
-use forsyning_geo::Crs;
 use forsyning_model::{OrgId, Role};
 use forsyning_store::Store;
 use serde_json::Value;
 
 use crate::args::{DigCommand, DigRequestArgs, InterestAreasArgs};
+use crate::region::RegionCtx;
 
-pub async fn dig(store: &dyn Store, cmd: DigCommand) -> anyhow::Result<()> {
+pub async fn dig(store: &dyn Store, cmd: DigCommand, ctx: &RegionCtx) -> anyhow::Result<()> {
     match cmd {
-        DigCommand::Request(args) => request(store, args).await,
-        DigCommand::InterestAreas(args) => interest_areas(store, args).await,
+        DigCommand::Request(args) => {
+            let ctx = ctx
+                .clone()
+                .with_service_area(args.service_area.as_deref())?;
+            request(store, args, &ctx).await
+        }
+        DigCommand::InterestAreas(args) => interest_areas(store, args, ctx).await,
     }
 }
 
-async fn interest_areas(store: &dyn Store, args: InterestAreasArgs) -> anyhow::Result<()> {
+async fn interest_areas(
+    store: &dyn Store,
+    args: InterestAreasArgs,
+    ctx: &RegionCtx,
+) -> anyhow::Result<()> {
     let owner = OrgId::new(args.owner.as_str())?;
     let org = store
         .org(&owner)
@@ -35,16 +44,18 @@ async fn interest_areas(store: &dyn Store, args: InterestAreasArgs) -> anyhow::R
     }
     let Some(path) = args.file else {
         let areas = store.interest_areas(Some(&owner)).await?;
-        println!("{}", serde_json::to_string_pretty(&write_areas(&areas))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&write_areas_in(&areas, &ctx.region.crs_urn()))?
+        );
         return Ok(());
     };
     let body = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
     let o = owner.clone();
-    let areas = tokio::task::spawn_blocking(move || {
-        read_areas(&body, &o, forsyning_api::default_dig_limits().service_area)
-    })
-    .await?
-    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let (area, native) = (ctx.region.service_area, ctx.crs);
+    let areas = tokio::task::spawn_blocking(move || read_areas_in(&body, &o, area, native))
+        .await?
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let n = areas.len();
     store.replace_interest_areas(&owner, areas).await?;
     println!(
@@ -76,7 +87,7 @@ fn time(s: Option<&str>, default: DateTime<Utc>, what: &str) -> anyhow::Result<D
     }
 }
 
-async fn request(store: &dyn Store, args: DigRequestArgs) -> anyhow::Result<()> {
+async fn request(store: &dyn Store, args: DigRequestArgs, ctx: &RegionCtx) -> anyhow::Result<()> {
     let org_id = OrgId::new(args.contractor.as_str())?;
     let org = store
         .org(&org_id)
@@ -90,13 +101,14 @@ async fn request(store: &dyn Store, args: DigRequestArgs) -> anyhow::Result<()> 
     let polygon = polygon_of(doc).with_context(|| args.polygon.display().to_string())?;
     let crs = match &args.crs {
         Some(c) => parse_crs(c)?,
-        None => Crs::STORE,
+        None => ctx.crs,
     };
     let now = Utc::now();
     let from = time(args.from.as_deref(), now, "from")?;
     let to = time(args.to.as_deref(), from + Duration::days(14), "to")?;
     let contact = args.contact.clone().unwrap_or_else(|| org.name.clone());
-    let limits = forsyning_api::default_dig_limits();
+    let limits = ctx.region.dig_limits.clone();
+    let native = ctx.crs;
     let buffer = args.buffer;
     let purpose = args.purpose.clone();
     // PROJ objects stay on their thread: a blocking task.
@@ -110,6 +122,7 @@ async fn request(store: &dyn Store, args: DigRequestArgs) -> anyhow::Result<()> 
             contact,
             now,
             &limits,
+            native,
         )
     })
     .await??;
@@ -117,7 +130,7 @@ async fn request(store: &dyn Store, args: DigRequestArgs) -> anyhow::Result<()> 
         org_id: &org.id,
         token_id: None,
     };
-    let report = submit(store, caller, intake, now).await?;
+    let report = submit(store, caller, intake, now, &ctx.region).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -6,18 +6,18 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use forsyning_api::upload::stage;
-use forsyning_ingest::pipeline::netherlands_service_area;
 use forsyning_ingest::{
     default_service_area, detect, Format, Mapping, NoProgress, Pipeline, Plan, Progress, Report,
     Source,
 };
 use forsyning_model::{OrgId, Organisation, Role};
 use forsyning_store::Store;
-use geo_types::{coord, Rect};
+use geo_types::Rect;
 use indicatif::ProgressBar;
 
 use crate::args::IngestNetworkArgs;
 use crate::progress;
+use crate::region::{parse_service_area, RegionCtx};
 
 /// The progress bar as the pipeline's progress.
 struct Bar(ProgressBar);
@@ -28,36 +28,20 @@ impl Progress for Bar {
     }
 }
 
-/// The service area of `--service-area`, or the default for the input.
-fn service_area(arg: Option<&str>, files: &[Source]) -> anyhow::Result<Rect<f64>> {
-    let Some(arg) = arg else {
-        return Ok(default_service_area(files.iter().map(|s| s.format)));
-    };
+/// The service area of `--service-area` (in the region's CRS), or the
+/// default: the region's; in Denmark (EPSG:25832) the Netherlands for KLIC
+/// zips, as before regions existed.
+fn service_area(arg: Option<&str>, files: &[Source], ctx: &RegionCtx) -> anyhow::Result<Rect<f64>> {
     match arg {
-        "denmark" => Ok(forsyning_geo::denmark_service_area()),
-        "netherlands" => Ok(netherlands_service_area()),
-        other => {
-            let v: Vec<f64> = other
-                .split(',')
-                .map(|s| s.trim().parse::<f64>())
-                .collect::<Result<_, _>>()
-                .ok()
-                .filter(|v: &Vec<f64>| v.len() == 4 && v.iter().all(|x| x.is_finite()))
-                .with_context(|| {
-                    format!("--service-area {other:?}: expected denmark, netherlands or MINX,MINY,MAXX,MAXY")
-                })?;
-            if v[0] >= v[2] || v[1] >= v[3] {
-                bail!("--service-area {other:?}: the minimum must be below the maximum");
-            }
-            Ok(Rect::new(
-                coord! {x: v[0], y: v[1]},
-                coord! {x: v[2], y: v[3]},
-            ))
+        Some(arg) => parse_service_area(arg, &ctx.region),
+        None if ctx.region.name == "denmark" => {
+            Ok(default_service_area(files.iter().map(|s| s.format)))
         }
+        None => Ok(ctx.region.service_area),
     }
 }
 
-fn plan(args: &IngestNetworkArgs) -> anyhow::Result<Plan> {
+fn plan(args: &IngestNetworkArgs, ctx: &RegionCtx) -> anyhow::Result<Plan> {
     let mapping = match &args.mapping {
         None => Mapping::default(),
         Some(path) => {
@@ -96,7 +80,8 @@ fn plan(args: &IngestNetworkArgs) -> anyhow::Result<Plan> {
         });
     }
     Ok(Plan {
-        service_area: service_area(args.service_area.as_deref(), &files)?,
+        service_area: service_area(args.service_area.as_deref(), &files, ctx)?,
+        target_crs: ctx.crs,
         files,
         mapping,
         total_bytes,
@@ -104,8 +89,12 @@ fn plan(args: &IngestNetworkArgs) -> anyhow::Result<Plan> {
     })
 }
 
-pub async fn network(store: &dyn Store, args: IngestNetworkArgs) -> anyhow::Result<()> {
-    let plan = plan(&args)?;
+pub async fn network(
+    store: &dyn Store,
+    args: IngestNetworkArgs,
+    ctx: &RegionCtx,
+) -> anyhow::Result<()> {
+    let plan = plan(&args, ctx)?;
     if args.split_by_owner {
         return split_by_owner(store, &args, plan).await;
     }

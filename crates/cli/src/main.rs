@@ -10,6 +10,7 @@ mod gnss;
 mod ingest;
 mod ops_args;
 mod progress;
+mod region;
 mod serve;
 mod tiles;
 
@@ -43,24 +44,41 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let location = cli.store.clone();
+    if let Command::Generate(args) = &cli.command {
+        return demo::generate(args);
+    }
+    let ctx = region::RegionCtx::resolve(&cli.region)?;
+    let r = &ctx.store;
     match cli.command {
-        Command::Demo(args) => demo::run(&location, args).await,
+        Command::Demo(args) => {
+            anyhow::ensure!(
+                ctx.region.name == "denmark",
+                "the demo town is Danish (EPSG:25832); run it with --region denmark"
+            );
+            demo::run(&location, args).await
+        }
         Command::Serve(args) => {
-            let store = open(&location).await?;
-            serve::run(store, &args).await
+            let ctx = ctx
+                .clone()
+                .with_service_area(args.service_area.as_deref())?;
+            let store = open(&location, r).await?;
+            serve::run(store, &args, &ctx).await
         }
         Command::Ingest {
             command: IngestCommand::Network(args),
-        } => ingest::network(open_once(&location).await?.as_ref(), args).await,
+        } => ingest::network(open_once(&location, r).await?.as_ref(), args, &ctx).await,
         Command::Generate(args) => demo::generate(&args),
         Command::Org { command } => {
-            access::org(open_once(&location).await?.as_ref(), command).await
+            access::org(open_once(&location, r).await?.as_ref(), command).await
         }
         Command::Token { command } => {
-            access::token(open_once(&location).await?.as_ref(), command).await
+            access::token(open_once(&location, r).await?.as_ref(), command).await
         }
         Command::Audit { command } => {
-            access::audit(open_once(&location).await?.as_ref(), command).await
+            access::audit(open_once(&location, r).await?.as_ref(), command).await
+        }
+        Command::Dig { command } => {
+            dig::dig(open_once(&location, r).await?.as_ref(), command, &ctx).await
         }
         Command::Dig { command } => dig::dig(open_once(&location).await?.as_ref(), command).await,
         Command::Tiles {
@@ -71,7 +89,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Db {
             command: DbCommand::Migrate,
         } => {
-            let store = open_once(&location).await?;
+            let store = open_once(&location, r).await?;
             store.ping().await?;
             println!(
                 "{location}: schema is up to date ({} backend)",
@@ -85,8 +103,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 /// Opens the store with its in-memory index, for serving.
 async fn open(
     location: &forsyning_store::StoreLocation,
+    region: &forsyning_store::StoreRegion,
 ) -> anyhow::Result<std::sync::Arc<dyn forsyning_store::Store>> {
-    forsyning_store::open(location)
+    forsyning_store::open_in(location, true, region)
         .await
         .with_context(|| format!("opening store {location}"))
 }
@@ -95,8 +114,9 @@ async fn open(
 /// opening nor writing a large dataset holds every feature in memory.
 async fn open_once(
     location: &forsyning_store::StoreLocation,
+    region: &forsyning_store::StoreRegion,
 ) -> anyhow::Result<std::sync::Arc<dyn forsyning_store::Store>> {
-    forsyning_store::open_with(location, false)
+    forsyning_store::open_in(location, false, region)
         .await
         .with_context(|| format!("opening store {location}"))
 }

@@ -13,7 +13,11 @@ use forsyning_store::Store;
 
 use crate::args::{OidcArgs, ServeArgs};
 
-pub async fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> {
+pub async fn run(
+    store: Arc<dyn Store>,
+    args: &ServeArgs,
+    region: &crate::region::RegionCtx,
+) -> anyhow::Result<()> {
     let limits = Limits {
         request_timeout: Duration::from_secs(args.request_timeout_s),
         concurrency: args.concurrency,
@@ -28,7 +32,8 @@ pub async fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> 
         .with_uploads(UploadSettings {
             max_bytes: args.max_upload_mib << 20,
             dir: Some(std::env::temp_dir()),
-        });
+        })
+        .with_region(region.region.clone(), region.crs);
     let mut sso = None;
     if let Some(oidc) = oidc_config(&args.oidc)? {
         sso = Some(format!(

@@ -136,6 +136,28 @@ impl Crs {
         self.facts.north_first
     }
 
+    /// The horizontal CRS as WKT 1 in GDAL's flavour (what GeoPackage's
+    /// `gpkg_spatial_ref_sys.definition` holds) and its name, from PROJ.
+    pub fn wkt1(&self) -> Result<(String, String), GeoError> {
+        let h = self.horizontal();
+        let unknown = |detail: String| GeoError::UnknownCrs {
+            input: h.to_string(),
+            detail,
+        };
+        let wkt = crate::pj::crs_object(h.id())
+            .map_err(unknown)?
+            .as_wkt(Some(proj::wkt::WktVersion::Wkt1_Gdal), None)
+            .map_err(|e| unknown(e.to_string()))?;
+        // PROJ indents one node per line; GeoPackage keeps one line.
+        let wkt: String = wkt.lines().map(str::trim).collect();
+        let name = wkt
+            .split('"')
+            .nth(1)
+            .map(str::to_owned)
+            .unwrap_or_else(|| h.to_string());
+        Ok((wkt, name))
+    }
+
     /// The OGC URN, as GML 3.2 and IMKL write it: `urn:ogc:def:crs:EPSG::25832`,
     /// `urn:ogc:def:crs:OGC:1.3:CRS84`.
     pub fn to_urn(&self) -> String {

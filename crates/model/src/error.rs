@@ -21,4 +21,11 @@ pub enum ModelError {
     /// A partial date that is not `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
     #[error("invalid partial date {0:?}: expected YYYY, YYYY-MM or YYYY-MM-DD")]
     InvalidPartialDate(String),
+    /// A region file (or built-in region) with a bad key.
+    #[error("{file}: {key}: {message}")]
+    InvalidRegion {
+        file: String,
+        key: String,
+        message: String,
+    },
 }

@@ -10,14 +10,17 @@
 
 mod access;
 mod area;
+pub mod calendar;
 mod codes;
 pub mod deadline;
+pub mod deadline_rule;
 mod dig;
 mod dig_rules;
 mod error;
 mod feature;
 mod ids;
 mod interest;
+pub mod region;
 
 pub use access::{
     token_hash, verify_chain, AuditEntry, AuditRecord, ChainBreak, Organisation, Role, TokenRecord,
@@ -31,6 +34,7 @@ pub use error::ModelError;
 pub use feature::{Measures, NetworkFeature, PartialDate};
 pub use ids::{DatasetId, OrgId};
 pub use interest::InterestArea;
+pub use region::{PackageFormat, Region, View};
 
 /// The EPSG code of every stored geometry: ETRS89 / UTM zone 32N.
 pub const STORE_SRID: i32 = 25832;

@@ -32,6 +32,13 @@ pub enum StoreError {
     NotFound(String),
     #[error("unknown dataset {0}")]
     UnknownDataset(String),
+    /// The store was created for another region than the one it is opened with.
+    #[error("{store} was created for region {recorded} and cannot be opened for region {requested}; open it with its own region (--region) or use another store")]
+    RegionMismatch {
+        store: String,
+        recorded: String,
+        requested: String,
+    },
     #[error("background task failed: {0}")]
     Task(String),
 }

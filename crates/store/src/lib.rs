@@ -10,8 +10,8 @@
 //! `dataset_versions` and `interest_areas`; organisations, tokens, the audit
 //! log ([`AccessStore`]) and dig requests with their responses
 //! ([`DigStore`]) live beside them (the embedded backend keeps those in an
-//! operations SQLite file next to the GeoPackage). All geometries are EPSG:25832
-//! metres. Replacing a dataset is atomic: readers see the old version until the
+//! operations SQLite file next to the GeoPackage). All geometries are in the
+//! native CRS of the store's [`StoreRegion`] (EPSG:25832 for Denmark), metres. Replacing a dataset is atomic: readers see the old version until the
 //! new one is committed whole, also across a crash.
 
 mod access;
@@ -26,6 +26,7 @@ mod near_area;
 mod operations;
 mod outbox;
 mod postgis;
+mod region;
 mod store;
 
 pub use access::AccessStore;
@@ -38,11 +39,30 @@ pub use memindex::is_near;
 pub use operations::{Incident, OperationsStore, OutboxStats, Severity, StoredJob};
 pub use outbox::{Attempt, EventKind, EventStatus, OutboxEvent, OutboxStore, Webhook};
 pub use postgis::PostgisStore;
+pub use region::StoreRegion;
 pub use store::{replace_dataset, DatasetInfo, DatasetVersion, DatasetWriter, Store};
 
-/// Opens the store at `location`, creating and migrating it as needed.
+/// Opens the store at `location` for Denmark, creating and migrating it as needed.
 pub async fn open(location: &StoreLocation) -> Result<std::sync::Arc<dyn Store>, StoreError> {
     open_with(location, true).await
+}
+
+/// Opens the store at `location` for `region`: a new store records it and
+/// keeps geometry in its CRS; one created for another region is refused
+/// ([`StoreError::RegionMismatch`]). `indexed` as in [`open_with`].
+pub async fn open_in(
+    location: &StoreLocation,
+    indexed: bool,
+    region: &StoreRegion,
+) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    Ok(match location {
+        StoreLocation::Gpkg(path) => {
+            std::sync::Arc::new(GpkgStore::open_in(path, indexed, region).await?)
+        }
+        StoreLocation::Postgres(url) => {
+            std::sync::Arc::new(PostgisStore::connect_in(url, None, region).await?)
+        }
+    })
 }
 
 /// Like [`open`]; with `indexed` false the embedded store skips its
@@ -51,11 +71,5 @@ pub async fn open_with(
     location: &StoreLocation,
     indexed: bool,
 ) -> Result<std::sync::Arc<dyn Store>, StoreError> {
-    Ok(match location {
-        StoreLocation::Gpkg(path) if !indexed => {
-            std::sync::Arc::new(GpkgStore::open_unindexed(path).await?)
-        }
-        StoreLocation::Gpkg(path) => std::sync::Arc::new(GpkgStore::open(path).await?),
-        StoreLocation::Postgres(url) => std::sync::Arc::new(PostgisStore::connect(url).await?),
-    })
+    open_in(location, indexed, &StoreRegion::denmark()).await
 }

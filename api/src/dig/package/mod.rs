@@ -7,6 +7,7 @@
 //! same order). The writers never decide what may be disclosed.
 
 pub mod gml;
+pub mod imkl;
 pub mod map;
 
 use forsyning_model::{DigRequest, NetworkFeature};
@@ -19,7 +20,7 @@ use super::DigReport;
 pub struct PackageInput<'a> {
     /// The report as the caller may see it.
     pub report: &'a DigReport,
-    /// The request the report answers (its polygon in EPSG:25832).
+    /// The request the report answers (its polygon in the region's CRS).
     pub request: &'a DigRequest,
     /// The disclosed features, in the order of `report.features`; empty when
     /// the caller may see none.

@@ -25,7 +25,7 @@ use uuid::Uuid;
 use crate::codec::{format_time, now_millis, parse_time};
 use crate::memindex::{AreaIndex, DatasetIndex, MemIndex};
 use crate::store::{DatasetInfo, DatasetVersion, DatasetWriter, Store};
-use crate::StoreError;
+use crate::{StoreError, StoreRegion};
 
 /// The embedded store: a GeoPackage 1.3 file that QGIS and GDAL open directly.
 ///
@@ -46,30 +46,47 @@ struct Inner {
     areas: RwLock<Arc<AreaIndex>>,
     write_lock: tokio::sync::Mutex<()>,
     ops: Arc<ops::OpsDb>,
+    /// The region recorded in the file; geometry is in its CRS.
+    region: StoreRegion,
 }
 
 impl GpkgStore {
-    /// Opens the GeoPackage at `path`, creating it (and its folder) if missing,
-    /// and loads the current dataset versions into memory.
+    /// Opens the GeoPackage at `path` for Denmark (EPSG:25832), creating it
+    /// (and its folder) if missing, and loads the current dataset versions
+    /// into memory. See [`GpkgStore::open_in`] for other regions.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        Self::open_with(path, true).await
+        Self::open_in(path, true, &StoreRegion::denmark()).await
+    }
+
+    /// Opens (or creates) the GeoPackage at `path` for `region`: a new file
+    /// records the region and keeps geometry in its CRS; an existing one must
+    /// have been created for the same region, else
+    /// [`StoreError::RegionMismatch`] names both. `indexed` as in
+    /// [`GpkgStore::open_unindexed`].
+    pub async fn open_in(
+        path: &Path,
+        indexed: bool,
+        region: &StoreRegion,
+    ) -> Result<Self, StoreError> {
+        let path = path.to_owned();
+        let region = region.clone();
+        tokio::task::spawn_blocking(move || Self::open_blocking(path, indexed, region))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
     /// Opens the GeoPackage without the in-memory index: queries read the
     /// file's R-tree instead, and writers keep nothing in memory. For
     /// one-shot commands (ingest, tokens) that must not load every feature.
     pub async fn open_unindexed(path: &Path) -> Result<Self, StoreError> {
-        Self::open_with(path, false).await
+        Self::open_in(path, false, &StoreRegion::denmark()).await
     }
 
-    async fn open_with(path: &Path, indexed: bool) -> Result<Self, StoreError> {
-        let path = path.to_owned();
-        tokio::task::spawn_blocking(move || Self::open_blocking(path, indexed))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))?
-    }
-
-    fn open_blocking(path: PathBuf, indexed: bool) -> Result<Self, StoreError> {
+    fn open_blocking(
+        path: PathBuf,
+        indexed: bool,
+        region: StoreRegion,
+    ) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::NotAStore {
                 path: path.clone(),
@@ -84,7 +101,7 @@ impl GpkgStore {
             .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
             .map_err(StoreError::sqlite(&path))?;
         if tables == 0 {
-            schema::create(&mut conn).map_err(StoreError::sqlite(&path))?;
+            schema::create(&mut conn, &region).map_err(StoreError::sqlite(&path))?;
         } else if app_id != schema::APPLICATION_ID {
             return Err(StoreError::NotAStore {
                 path,
@@ -111,6 +128,8 @@ impl GpkgStore {
                     ),
                 });
             }
+            let (name, srid) = schema::recorded_region(&conn).map_err(StoreError::sqlite(&path))?;
+            region.check(&format!("gpkg:{}", path.display()), &name, srid)?;
         }
         let index = MemIndex::default();
         if indexed {
@@ -139,6 +158,7 @@ impl GpkgStore {
                 areas: RwLock::new(Arc::new(areas)),
                 write_lock: tokio::sync::Mutex::new(()),
                 ops,
+                region,
             }),
         })
     }
@@ -161,6 +181,11 @@ impl GpkgStore {
             )
         })
         .await
+    }
+
+    /// The region the file was created for.
+    pub fn region(&self) -> &StoreRegion {
+        &self.inner.region
     }
 
     /// The file this store lives in.
@@ -401,6 +426,7 @@ impl Store for GpkgStore {
     ) -> Result<(), StoreError> {
         let _guard = self.inner.write_lock.lock().await;
         let path = self.inner.path.clone();
+        let srid = self.inner.region.srid;
         let owner_c = owner.clone();
         let stored = areas.clone();
         tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
@@ -416,7 +442,7 @@ impl Store for GpkgStore {
             for a in &stored {
                 let mut a = a.clone();
                 a.owner_id = owner_c.clone();
-                rows::insert_area(&tx, &a)?;
+                rows::insert_area(&tx, &a, srid)?;
             }
             schema::touch_contents(&tx, "interest_areas", &format_time(now_millis()))
                 .map_err(StoreError::sqlite(&path))?;

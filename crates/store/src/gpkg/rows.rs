@@ -1,6 +1,6 @@
 //! Feature and interest-area rows in the GeoPackage.
 
-use forsyning_model::{InterestArea, NetworkFeature, OrgId, Theme, STORE_SRID};
+use forsyning_model::{InterestArea, NetworkFeature, OrgId, Theme};
 use geo_types::Geometry;
 use rusqlite::{params, Connection, Row, Statement};
 use uuid::Uuid;
@@ -28,10 +28,11 @@ pub(crate) fn insert_sql(table: &str) -> String {
 pub(crate) fn insert_feature(
     stmt: &mut Statement<'_>,
     f: &NetworkFeature,
+    srid: i32,
 ) -> Result<Option<[f64; 4]>, StoreError> {
     let r = FeatureRow::from_feature(f)?;
     let envelope = geom::envelope_of(&f.geometry);
-    let blob = geom::with_envelope(envelope, &r.wkb, STORE_SRID);
+    let blob = geom::with_envelope(envelope, &r.wkb, srid);
     stmt.execute(params![
         r.id.to_string(),
         r.owner_id,
@@ -134,9 +135,13 @@ pub(crate) fn query_features(
     Ok(out)
 }
 
-pub(crate) fn insert_area(conn: &Connection, a: &InterestArea) -> Result<(), StoreError> {
+pub(crate) fn insert_area(
+    conn: &Connection,
+    a: &InterestArea,
+    srid: i32,
+) -> Result<(), StoreError> {
     let themes: Vec<&str> = a.themes.iter().map(|t| t.code()).collect();
-    let blob = geom::encode(&Geometry::MultiPolygon(a.geometry.clone()), STORE_SRID)?;
+    let blob = geom::encode(&Geometry::MultiPolygon(a.geometry.clone()), srid)?;
     conn.prepare_cached(
         "INSERT INTO interest_areas (id, owner_id, themes, contact, marks_on_site, geom)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

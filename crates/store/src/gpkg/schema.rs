@@ -5,7 +5,7 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::{params, Connection};
 
 use super::geom;
-use forsyning_model::STORE_SRID;
+use crate::StoreRegion;
 
 /// `PRAGMA application_id` of a GeoPackage ("GPKG").
 pub(crate) const APPLICATION_ID: i32 = 0x4750_4B47;
@@ -14,7 +14,6 @@ const USER_VERSION: i32 = 10300;
 /// Forsyning's own schema version, kept in `forsyning_meta`.
 pub(crate) const SCHEMA_VERSION: i64 = 1;
 
-const WKT_25832: &str = r#"PROJCS["ETRS89 / UTM zone 32N",GEOGCS["ETRS89",DATUM["European_Terrestrial_Reference_System_1989",SPHEROID["GRS 1980",6378137,298.257222101,AUTHORITY["EPSG","7019"]],TOWGS84[0,0,0,0,0,0,0],AUTHORITY["EPSG","6258"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4258"]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",9],PARAMETER["scale_factor",0.9996],PARAMETER["false_easting",500000],PARAMETER["false_northing",0],UNIT["metre",1,AUTHORITY["EPSG","9001"]],AXIS["Easting",EAST],AXIS["Northing",NORTH],AUTHORITY["EPSG","25832"]]"#;
 const WKT_4326: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]"#;
 
 /// Attribute columns shared by the current and the history feature tables.
@@ -83,7 +82,8 @@ pub(crate) fn configure(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Creates the GeoPackage and Forsyning tables in an empty database.
-pub(crate) fn create(conn: &mut Connection) -> rusqlite::Result<()> {
+pub(crate) fn create(conn: &mut Connection, region: &StoreRegion) -> rusqlite::Result<()> {
+    let srid = region.srid;
     let tx = conn.transaction()?;
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
     tx.pragma_update(None, "user_version", USER_VERSION)?;
@@ -117,6 +117,7 @@ pub(crate) fn create(conn: &mut Connection) -> rusqlite::Result<()> {
             CONSTRAINT pk_ttm PRIMARY KEY (table_name, zoom_level));
          CREATE TABLE forsyning_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
     )?;
+    let description = format!("region {}: metres, {}", region.name, region.srs_name);
     let srs: [(&str, i32, &str, i32, &str, &str); 4] = [
         (
             "Undefined cartesian SRS",
@@ -143,12 +144,12 @@ pub(crate) fn create(conn: &mut Connection) -> rusqlite::Result<()> {
             "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
         ),
         (
-            "ETRS89 / UTM zone 32N",
-            STORE_SRID,
+            &region.srs_name,
+            srid,
             "EPSG",
-            STORE_SRID,
-            WKT_25832,
-            "Denmark: metres, ETRS89 / UTM 32N",
+            srid,
+            &region.srs_wkt,
+            &description,
         ),
     ];
     for (name, id, org, org_id, def, desc) in srs {
@@ -163,6 +164,7 @@ pub(crate) fn create(conn: &mut Connection) -> rusqlite::Result<()> {
         "GEOMETRY",
         "Network features, current versions",
         true,
+        srid,
     )?;
     feature_table(
         &tx,
@@ -170,6 +172,7 @@ pub(crate) fn create(conn: &mut Connection) -> rusqlite::Result<()> {
         "GEOMETRY",
         "Network features of replaced versions",
         false,
+        srid,
     )?;
     tx.execute_batch(
         "CREATE UNIQUE INDEX network_features_id ON network_features(id);
@@ -184,8 +187,8 @@ pub(crate) fn create(conn: &mut Connection) -> rusqlite::Result<()> {
             contact TEXT NOT NULL, marks_on_site BOOLEAN NOT NULL);
          CREATE INDEX interest_areas_owner ON interest_areas(owner_id);
          INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
-            VALUES ('interest_areas', 'features', 'interest_areas', 'Owners'' interest areas', {STORE_SRID});
-         INSERT INTO gpkg_geometry_columns VALUES ('interest_areas', 'geom', 'MULTIPOLYGON', {STORE_SRID}, 0, 0);"
+            VALUES ('interest_areas', 'features', 'interest_areas', 'Owners'' interest areas', {srid});
+         INSERT INTO gpkg_geometry_columns VALUES ('interest_areas', 'geom', 'MULTIPOLYGON', {srid}, 0, 0);"
     ))?;
     rtree(&tx, "interest_areas")?;
     tx.execute_batch(
@@ -205,6 +208,10 @@ pub(crate) fn create(conn: &mut Connection) -> rusqlite::Result<()> {
         "INSERT INTO forsyning_meta VALUES ('schema_version', ?1)",
         params![SCHEMA_VERSION.to_string()],
     )?;
+    tx.execute(
+        "INSERT INTO forsyning_meta VALUES ('region', ?1), ('srid', ?2)",
+        params![region.name, srid.to_string()],
+    )?;
     tx.commit()
 }
 
@@ -214,6 +221,7 @@ fn feature_table(
     geometry_type: &str,
     description: &str,
     with_rtree: bool,
+    srid: i32,
 ) -> rusqlite::Result<()> {
     conn.execute_batch(&format!(
         "CREATE TABLE {table} (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom {geometry_type}, {FEATURE_ATTRIBUTES});"
@@ -221,11 +229,11 @@ fn feature_table(
     conn.execute(
         "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
          VALUES (?1, 'features', ?1, ?2, ?3)",
-        params![table, description, STORE_SRID],
+        params![table, description, srid],
     )?;
     conn.execute(
         "INSERT INTO gpkg_geometry_columns VALUES (?1, 'geom', ?2, ?3, 0, 0)",
-        params![table, geometry_type, STORE_SRID],
+        params![table, geometry_type, srid],
     )?;
     if with_rtree {
         rtree(conn, table)?;
@@ -322,4 +330,21 @@ pub(crate) fn touch_contents(conn: &Connection, table: &str, now: &str) -> rusql
         params![now, table],
     )?;
     Ok(())
+}
+
+/// The region recorded in `forsyning_meta`: (name, srid). A store made
+/// before regions has none and is Denmark in EPSG:25832.
+pub(crate) fn recorded_region(conn: &Connection) -> rusqlite::Result<(String, i32)> {
+    use rusqlite::OptionalExtension;
+    let get = |key: &str| -> rusqlite::Result<Option<String>> {
+        conn.query_row(
+            "SELECT value FROM forsyning_meta WHERE key = ?1",
+            params![key],
+            |r| r.get(0),
+        )
+        .optional()
+    };
+    let name = get("region")?.unwrap_or_else(|| "denmark".into());
+    let srid = get("srid")?.and_then(|s| s.parse().ok()).unwrap_or(25832);
+    Ok((name, srid))
 }

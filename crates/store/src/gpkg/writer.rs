@@ -138,6 +138,7 @@ impl DatasetWriter for GpkgWriter<'_> {
             f.valid_to = None;
         }
         let mut rtree = std::mem::take(&mut self.rtree);
+        let srid = self.store.inner.region.srid;
         let (features, rtree) = self
             .with_conn(move |conn| {
                 let path = conn.path().unwrap_or("").to_owned();
@@ -150,7 +151,7 @@ impl DatasetWriter for GpkgWriter<'_> {
                     .map_err(sqlite)?;
                 for f in &features {
                     // Empty geometries stay out of the R-tree, as the trigger's WHEN says.
-                    if let Some(envelope) = rows::insert_feature(&mut stmt, f)? {
+                    if let Some(envelope) = rows::insert_feature(&mut stmt, f, srid)? {
                         rtree.push(conn.last_insert_rowid(), envelope)?;
                     }
                 }

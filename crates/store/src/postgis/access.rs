@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use forsyning_model::{
-    AuditEntry, AuditRecord, OrgId, Organisation, Role, TokenRecord, GENESIS_HASH, STORE_SRID,
+    AuditEntry, AuditRecord, OrgId, Organisation, Role, TokenRecord, GENESIS_HASH,
 };
 use geo_types::Geometry;
 use sqlx::postgres::PgRow;
@@ -84,8 +84,9 @@ impl AccessStore for PostgisStore {
             .transpose()?;
         let done = sqlx::query(&format!(
             "INSERT INTO organisations (id, name, role, boundary, created_at)
-             VALUES ($1, $2, $3, ST_Multi(ST_GeomFromWKB($4, {STORE_SRID})), $5)
-             ON CONFLICT (id) DO NOTHING"
+             VALUES ($1, $2, $3, ST_Multi(ST_GeomFromWKB($4, {})), $5)
+             ON CONFLICT (id) DO NOTHING",
+            self.srid
         ))
         .bind(org.id.as_str())
         .bind(&org.name)

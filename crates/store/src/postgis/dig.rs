@@ -6,7 +6,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use forsyning_model::{
     AuditEntry, AuditRecord, DigRequest, DigRequestStatus, DigResponse, DigResponseType, OrgId,
-    STORE_SRID,
 };
 use geo_types::Geometry;
 use sqlx::postgres::PgRow;
@@ -173,6 +172,7 @@ async fn insert_in(
     tx: &mut PgConnection,
     request: &DigRequest,
     responses: &[DigResponse],
+    srid: i32,
 ) -> Result<(), StoreError> {
     if let Some(e) = duplicate_owner(request, responses) {
         return Err(e);
@@ -182,7 +182,7 @@ async fn insert_in(
     let done = sqlx::query(&format!(
         "INSERT INTO dig_requests (id, requester_id, geom, buffer_m, period_from, period_to,
             purpose, contact, status, received_at)
-         VALUES ($1, $2, ST_GeomFromWKB($3, {STORE_SRID}), $4, $5, $6, $7, $8, $9, $10)
+         VALUES ($1, $2, ST_GeomFromWKB($3, {srid}), $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (id) DO NOTHING"
     ))
     .bind(r.id)
@@ -223,7 +223,7 @@ impl DigStore for PostgisStore {
         responses: &[DigResponse],
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        insert_in(&mut tx, request, responses).await?;
+        insert_in(&mut tx, request, responses, self.srid).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -236,7 +236,7 @@ impl DigStore for PostgisStore {
     ) -> Result<AuditEntry, StoreError> {
         disclosure.at = truncate_millis(disclosure.at);
         let mut tx = self.pool.begin().await?;
-        insert_in(&mut tx, request, responses).await?;
+        insert_in(&mut tx, request, responses, self.srid).await?;
         let entry = append_audit_in(&mut tx, disclosure).await?;
         tx.commit().await?;
         Ok(entry)
@@ -274,7 +274,8 @@ impl DigStore for PostgisStore {
             DigFilter::Intersecting(area) => {
                 let wkb = encode_wkb(&Geometry::MultiPolygon(area.clone()))?;
                 sqlx::query(&format!(
-                    "{select} WHERE ST_Intersects(geom, ST_GeomFromWKB($1, {STORE_SRID})) {ORDER}"
+                    "{select} WHERE ST_Intersects(geom, ST_GeomFromWKB($1, {})) {ORDER}",
+                    self.srid
                 ))
                 .bind(wkb)
                 .fetch_all(&mut *conn)

@@ -4,15 +4,14 @@ mod access;
 mod dig;
 mod operations;
 mod outbox;
+mod region;
 mod rows;
 mod writer;
 
 use std::str::FromStr;
 
 use async_trait::async_trait;
-use forsyning_model::{
-    Bbox, DatasetId, InterestArea, NetworkFeature, OrgId, SearchArea, STORE_SRID,
-};
+use forsyning_model::{Bbox, DatasetId, InterestArea, NetworkFeature, OrgId, SearchArea};
 use geo_types::Geometry;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::Row;
@@ -20,12 +19,14 @@ use uuid::Uuid;
 
 use crate::codec::encode_wkb;
 use crate::store::{DatasetInfo, DatasetVersion, DatasetWriter, Store};
-use crate::StoreError;
+use crate::{StoreError, StoreRegion};
 
 /// The PostGIS store. Migrations in `crates/store/migrations` run on connect.
 #[derive(Debug, Clone)]
 pub struct PostgisStore {
     pool: PgPool,
+    /// The EPSG code of the store's region; every geometry column has it.
+    srid: i32,
 }
 
 impl PostgisStore {
@@ -34,9 +35,31 @@ impl PostgisStore {
         Self::connect_in_schema(url, None).await
     }
 
+    /// Like [`connect_in_schema`](Self::connect_in_schema) for `region`: an
+    /// empty database takes the region (its geometry columns get the
+    /// region's SRID); one created for another region is refused with
+    /// [`StoreError::RegionMismatch`].
+    pub async fn connect_in(
+        url: &str,
+        schema: Option<&str>,
+        region: &StoreRegion,
+    ) -> Result<Self, StoreError> {
+        let pool = Self::pool_migrated(url, schema).await?;
+        region::bind(&pool, region, url).await?;
+        Ok(Self {
+            pool,
+            srid: region.srid,
+        })
+    }
+
     /// Like [`connect`](Self::connect), with Forsyning's tables in `schema`
-    /// (created if missing; PostGIS stays in `public`). Tests use one schema each.
+    /// (created if missing; PostGIS stays in `public`). Tests use one schema
+    /// each. The region is Denmark.
     pub async fn connect_in_schema(url: &str, schema: Option<&str>) -> Result<Self, StoreError> {
+        Self::connect_in(url, schema, &StoreRegion::denmark()).await
+    }
+
+    async fn pool_migrated(url: &str, schema: Option<&str>) -> Result<PgPool, StoreError> {
         let mut options = PgConnectOptions::from_str(url)?;
         if let Some(s) = schema {
             if !s
@@ -67,7 +90,7 @@ impl PostgisStore {
                 .await?;
         }
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(pool)
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -99,7 +122,7 @@ impl Store for PostgisStore {
         name: &str,
     ) -> Result<Box<dyn DatasetWriter + '_>, StoreError> {
         Ok(Box::new(
-            writer::PgWriter::begin(&self.pool, owner.clone(), name.to_owned()).await?,
+            writer::PgWriter::begin(&self.pool, owner.clone(), name.to_owned(), self.srid).await?,
         ))
     }
 
@@ -107,8 +130,9 @@ impl Store for PostgisStore {
         let (wkb, buffer) = area_params(area)?;
         let sql = format!(
             "SELECT {} FROM network_features
-             WHERE ST_DWithin(geom, ST_GeomFromWKB($1, {STORE_SRID}), $2)",
-            rows::SELECT_LIST
+             WHERE ST_DWithin(geom, ST_GeomFromWKB($1, {}), $2)",
+            rows::SELECT_LIST,
+            self.srid
         );
         let rows = sqlx::query(&sql)
             .bind(wkb)
@@ -121,11 +145,12 @@ impl Store for PostgisStore {
     }
 
     async fn features_in_bbox(&self, bbox: &Bbox) -> Result<Vec<NetworkFeature>, StoreError> {
+        let srid = self.srid;
         // `&&` compares the index's float4 boxes, which are rounded outwards;
         // the ST_XMin.. terms make the answer exact in double precision.
         let sql = format!(
             "SELECT {} FROM network_features
-             WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, {STORE_SRID})
+             WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, {srid})
                AND ST_XMin(geom) <= $3 AND ST_XMax(geom) >= $1
                AND ST_YMin(geom) <= $4 AND ST_YMax(geom) >= $2",
             rows::SELECT_LIST
@@ -223,6 +248,7 @@ impl Store for PostgisStore {
         owner: &OrgId,
         areas: Vec<InterestArea>,
     ) -> Result<(), StoreError> {
+        let srid = self.srid;
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM interest_areas WHERE owner_id = $1")
             .bind(owner.as_str())
@@ -233,7 +259,7 @@ impl Store for PostgisStore {
             let wkb = encode_wkb(&Geometry::MultiPolygon(a.geometry.clone()))?;
             sqlx::query(&format!(
                 "INSERT INTO interest_areas (id, owner_id, themes, contact, marks_on_site, geom)
-                 VALUES ($1, $2, $3, $4, $5, ST_Multi(ST_GeomFromWKB($6, {STORE_SRID})))"
+                 VALUES ($1, $2, $3, $4, $5, ST_Multi(ST_GeomFromWKB($6, {srid})))"
             ))
             .bind(a.id)
             .bind(owner.as_str())
@@ -266,8 +292,9 @@ impl Store for PostgisStore {
         let (wkb, buffer) = area_params(area)?;
         let rows = sqlx::query(&format!(
             "SELECT {} FROM interest_areas
-             WHERE ST_DWithin(geom, ST_GeomFromWKB($1, {STORE_SRID}), $2) ORDER BY fid",
-            rows::AREA_SELECT_LIST
+             WHERE ST_DWithin(geom, ST_GeomFromWKB($1, {}), $2) ORDER BY fid",
+            rows::AREA_SELECT_LIST,
+            self.srid
         ))
         .bind(wkb)
         .bind(buffer)

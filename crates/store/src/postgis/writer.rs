@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use forsyning_model::{DatasetId, NetworkFeature, OrgId, STORE_SRID};
+use forsyning_model::{DatasetId, NetworkFeature, OrgId};
 use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::codec::{now_millis, FeatureRow};
@@ -20,6 +20,7 @@ pub(crate) struct PgWriter {
     version: u32,
     now: DateTime<Utc>,
     count: u64,
+    srid: i32,
 }
 
 impl PgWriter {
@@ -27,6 +28,7 @@ impl PgWriter {
         pool: &PgPool,
         owner: OrgId,
         name: String,
+        srid: i32,
     ) -> Result<Self, StoreError> {
         let dataset_id = DatasetId::for_owner(&owner, &name);
         let now = now_millis();
@@ -74,6 +76,7 @@ impl PgWriter {
             version,
             now,
             count: 0,
+            srid,
         })
     }
 
@@ -92,6 +95,7 @@ impl DatasetWriter for PgWriter {
             cols.push(FeatureRow::from_feature(f)?);
         }
         let n = features.len() as u64;
+        let srid = self.srid;
         let sql = format!(
             "INSERT INTO network_features (id, owner_id, dataset_id, version, source_id, source_format,
                 source_class, theme, kind, status, hazard, safety_note, accuracy_xy, accuracy_z,
@@ -100,7 +104,7 @@ impl DatasetWriter for PgWriter {
              SELECT u.id, $1, $2, $3, u.source_id, u.source_format, u.source_class, u.theme, u.kind,
                 u.status, u.hazard, u.safety_note, u.accuracy_xy, u.accuracy_z, u.drawing_method,
                 u.depth_mm, u.diameter_mm, u.voltage_kv, u.pressure_bar, u.material, u.installed,
-                u.heights, $4, NULL, ST_GeomFromWKB(u.wkb, {STORE_SRID})
+                u.heights, $4, NULL, ST_GeomFromWKB(u.wkb, {srid})
              FROM UNNEST($5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
                 $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
                 $17::int8[], $18::int8[], $19::float8[], $20::float8[], $21::text[], $22::text[],
