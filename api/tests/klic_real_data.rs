@@ -187,7 +187,7 @@ async fn check_delivery(path: &std::path::Path) -> usize {
         got_owners.len(),
         got_features.len()
     );
-    self_touching_cables_are_found(&name, &app, &stored).await
+    self_touching_cables_are_found(&name, app, &stored).await
 }
 
 /// Where a stored line meets itself, by brute force over its segment

@@ -61,7 +61,7 @@ pub fn repair_geometry(
                     None => parts.push(p.clone()),
                 }
             }
-            changed.then(|| Geometry::MultiPolygon(MultiPolygon(parts)))
+            changed.then_some(Geometry::MultiPolygon(MultiPolygon(parts)))
         }
         _ => return validate_geometry(g),
     };
