@@ -23,7 +23,9 @@ fn main() {
         Some("fill") => {
             let t0 = Instant::now();
             let raster = Raster::open(Path::new(&args[1])).expect("open DEM");
-            let mut dem = raster.read_all(DEFAULT_MAX_CELLS, &mut |_, _| {}).expect("read DEM");
+            let mut dem = raster
+                .read_all(DEFAULT_MAX_CELLS, &mut |_, _| {})
+                .expect("read DEM");
             let read_s = t0.elapsed().as_secs_f64();
             let t1 = Instant::now();
             fill_depressions(&mut dem, &mut |_| {});
@@ -36,11 +38,18 @@ fn main() {
         Some("bluespots") => {
             let t0 = Instant::now();
             let raster = Raster::open(Path::new(&args[1])).expect("open DEM");
-            let dem = raster.read_all(DEFAULT_MAX_CELLS, &mut |_, _| {}).expect("read DEM");
+            let dem = raster
+                .read_all(DEFAULT_MAX_CELLS, &mut |_, _| {})
+                .expect("read DEM");
             let read_s = t0.elapsed().as_secs_f64();
             let t1 = Instant::now();
-            let b = analyse(&dem, raster.georef(), &BluespotFilter::default(), &mut |_, _, _| {})
-                .expect("bluespots");
+            let b = analyse(
+                &dem,
+                raster.georef(),
+                &BluespotFilter::default(),
+                &mut |_, _, _| {},
+            )
+            .expect("bluespots");
             let s = t1.elapsed().as_secs_f64();
             eprintln!("{} bluespots", b.bluespots.len());
             report("bluespots", dem.len(), read_s, s);
@@ -53,7 +62,9 @@ fn main() {
             write_geotiff(Path::new(&args[1]), &dem, &g, Some(-9999.0)).expect("write");
         }
         _ => {
-            eprintln!("usage: terrain fill|bluespots DEM.tif [OUT.tif] | generate OUT.tif W H SEED");
+            eprintln!(
+                "usage: terrain fill|bluespots DEM.tif [OUT.tif] | generate OUT.tif W H SEED"
+            );
             std::process::exit(2);
         }
     }
@@ -71,7 +82,10 @@ fn report(what: &str, cells: usize, read_s: f64, s: f64) {
 fn generate(w: usize, h: usize, seed: u64) -> Grid<f32> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut out = vec![0f32; w * h];
-    for (octave, (step, amp)) in [(200usize, 20.0f32), (100, 10.0), (50, 5.0), (25, 2.5)].iter().enumerate() {
+    for (octave, (step, amp)) in [(200usize, 20.0f32), (100, 10.0), (50, 5.0), (25, 2.5)]
+        .iter()
+        .enumerate()
+    {
         let (gw, gh) = (w / step + 2, h / step + 2);
         let lattice: Vec<f32> = (0..gw * gh).map(|_| rng.gen_range(0.0..*amp)).collect();
         let _ = octave;

@@ -116,7 +116,11 @@ pub struct SeaArgs {
     /// The DEM (metres, DVR90 heights).
     pub dem: PathBuf,
     /// Water level in metres (DVR90). Or give --scenario, --year and --station.
-    #[arg(long, required_unless_present = "scenario", allow_negative_numbers = true)]
+    #[arg(
+        long,
+        required_unless_present = "scenario",
+        allow_negative_numbers = true
+    )]
     pub level: Option<f64>,
     /// Climate scenario for the level (e.g. SSP2-4.5, RCP8.5).
     #[arg(long, requires_all = ["year", "station"], conflicts_with = "level")]
@@ -169,10 +173,20 @@ pub fn run(command: FloodCommand) -> anyhow::Result<()> {
             println!("{}: filled {} cells", out.display(), grid.len());
             Ok(())
         }
-        FloodCommand::Bluespots { dem, out, filter, rain, labels, watersheds, read } => {
+        FloodCommand::Bluespots {
+            dem,
+            out,
+            filter,
+            rain,
+            labels,
+            watersheds,
+            read,
+        } => {
             let (grid, georef) = read_dem(&dem, &read, true)?;
             let b = bluespots(&grid, &georef, &filter)?;
-            let cb = rain.map(|mm| cloudburst(&grid, &b, georef.cell_area(), mm)).transpose()?;
+            let cb = rain
+                .map(|mm| cloudburst(&grid, &b, georef.cell_area(), mm))
+                .transpose()?;
             if let Some(p) = labels {
                 write_geotiff(&p, &b.labels, &georef, Some(0.0))?;
             }
@@ -187,7 +201,10 @@ pub fn run(command: FloodCommand) -> anyhow::Result<()> {
                 .into_iter()
                 .map(|(id, shape)| {
                     let k = id as usize - 1;
-                    (bluespot_properties(&b.bluespots[k], cb.as_ref().map(|c| (c, k))), shape)
+                    (
+                        bluespot_properties(&b.bluespots[k], cb.as_ref().map(|c| (c, k))),
+                        shape,
+                    )
                 })
                 .collect();
             write_features(&out, "bluespots", &features)?;
@@ -200,12 +217,22 @@ pub fn run(command: FloodCommand) -> anyhow::Result<()> {
             Ok(())
         }
         FloodCommand::Sea(args) => sea(args),
-        FloodCommand::Rain { dem, mm, out, filter, read } => {
+        FloodCommand::Rain {
+            dem,
+            mm,
+            out,
+            filter,
+            read,
+        } => {
             let (grid, georef) = read_dem(&dem, &read, true)?;
             let b = bluespots(&grid, &georef, &filter)?;
             let cb = cloudburst(&grid, &b, georef.cell_area(), mm)?;
             write_geotiff(&out, &cb.depth, &georef, Some(NODATA))?;
-            let full = cb.states.iter().filter(|s| s.pct_full.is_some_and(|p| p >= 99.99)).count();
+            let full = cb
+                .states
+                .iter()
+                .filter(|s| s.pct_full.is_some_and(|p| p >= 99.99))
+                .count();
             let wet = cb.depth.data().iter().filter(|&&d| d > 0.0).count();
             let held: f64 = cb.states.iter().map(|s| s.volume_m3).sum();
             println!(
@@ -218,7 +245,11 @@ pub fn run(command: FloodCommand) -> anyhow::Result<()> {
     }
 }
 
-fn read_dem(path: &Path, read: &ReadArgs, need_metres: bool) -> anyhow::Result<(Grid<f32>, Georef)> {
+fn read_dem(
+    path: &Path,
+    read: &ReadArgs,
+    need_metres: bool,
+) -> anyhow::Result<(Grid<f32>, Georef)> {
     let raster = Raster::open(path)?;
     let georef = raster.georef().clone();
     if need_metres && georef.epsg != Some(25832) {
@@ -257,23 +288,34 @@ fn bluespots(grid: &Grid<f32>, georef: &Georef, filter: &FilterArgs) -> anyhow::
 fn write_features(
     out: &Path,
     layer: &str,
-    features: &[(serde_json::Map<String, serde_json::Value>, geo_types::MultiPolygon<f64>)],
+    features: &[(
+        serde_json::Map<String, serde_json::Value>,
+        geo_types::MultiPolygon<f64>,
+    )],
 ) -> anyhow::Result<()> {
-    let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     match ext.as_str() {
         "gpkg" => {
             if out.exists() {
-                std::fs::remove_file(out).with_context(|| format!("replacing {}", out.display()))?;
+                std::fs::remove_file(out)
+                    .with_context(|| format!("replacing {}", out.display()))?;
             }
             forsyning_terrain::vector::write_gpkg(out, layer, 25832, features)?;
         }
         "geojson" | "json" => {
-            let f = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
+            let f = std::fs::File::create(out)
+                .with_context(|| format!("creating {}", out.display()))?;
             let mut w = std::io::BufWriter::new(f);
             write_feature_collection(
                 &mut w,
                 25832,
-                features.iter().map(|(p, g)| (p.clone(), multipolygon_json(g))),
+                features
+                    .iter()
+                    .map(|(p, g)| (p.clone(), multipolygon_json(g))),
             )
             .with_context(|| format!("writing {}", out.display()))?;
         }
@@ -288,7 +330,8 @@ fn sea(a: SeaArgs) -> anyhow::Result<()> {
         (Some(scenario), None) => {
             let climate = match &a.climate {
                 Some(p) => {
-                    let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+                    let text = std::fs::read_to_string(p)
+                        .with_context(|| format!("reading {}", p.display()))?;
                     Climate::parse(&text, &p.display().to_string())?
                 }
                 None => Climate::defaults(),
@@ -319,8 +362,16 @@ fn sea(a: SeaArgs) -> anyhow::Result<()> {
         Some(p) => Some(sea_mask(p, &grid, &georef)?),
         None => None,
     };
-    let src = SeaSource { border: !a.no_border, nodata: a.nodata_is_sea, mask: mask.as_ref() };
-    let conn = if a.diagonal { Connectivity::Eight } else { Connectivity::Four };
+    let src = SeaSource {
+        border: !a.no_border,
+        nodata: a.nodata_is_sea,
+        mask: mask.as_ref(),
+    };
+    let conn = if a.diagonal {
+        Connectivity::Eight
+    } else {
+        Connectivity::Four
+    };
     let pb = progress::bar(grid.len() as u64, "flood");
     let depth = inundation(&grid, level, &src, conn)?;
     pb.set_position(grid.len() as u64);
@@ -336,7 +387,8 @@ fn sea(a: SeaArgs) -> anyhow::Result<()> {
 }
 
 fn sea_mask(path: &Path, grid: &Grid<f32>, georef: &Georef) -> anyhow::Result<Grid<bool>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let v: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
     let geoms: Vec<&serde_json::Value> = match v["type"].as_str() {
@@ -374,8 +426,16 @@ fn sea_mask(path: &Path, grid: &Grid<f32>, georef: &Georef) -> anyhow::Result<Gr
                     polys.extend(rings_of(p));
                 }
             }
-            other => bail!("{}: feature {k}: geometry {other:?} is not a (Multi)Polygon", path.display()),
+            other => bail!(
+                "{}: feature {k}: geometry {other:?} is not a (Multi)Polygon",
+                path.display()
+            ),
         }
     }
-    Ok(rasterise(&geo_types::MultiPolygon(polys), grid.width(), grid.height(), georef))
+    Ok(rasterise(
+        &geo_types::MultiPolygon(polys),
+        grid.width(),
+        grid.height(),
+        georef,
+    ))
 }

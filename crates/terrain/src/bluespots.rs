@@ -143,8 +143,12 @@ pub fn analyse(
     .expect("sized");
     let (raw, raw_n) = connected_components(&mask);
     drop(mask);
-    let depths = Grid::from_vec(dem.width(), dem.height(), (0..dem.len()).map(depth_of).collect())
-        .expect("sized");
+    let depths = Grid::from_vec(
+        dem.width(),
+        dem.height(),
+        (0..dem.len()).map(depth_of).collect(),
+    )
+    .expect("sized");
     let raw_stats = label_stats(&depths, &raw, raw_n);
     let mut new_id = vec![0u32; raw_n as usize + 1];
     let mut n = 0u32;

@@ -102,7 +102,10 @@ pub struct ScenarioLevel {
 }
 
 fn norm(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 fn reference_midpoint(r: &Rise) -> Option<f64> {
@@ -132,15 +135,30 @@ impl Climate {
             err(line, e.message().to_owned())
         })?;
         for (k, r) in file.rise.iter().enumerate() {
-            let mid = reference_midpoint(r)
-                .ok_or_else(|| err(0, format!("rise #{}: reference {:?} is not YYYY-YYYY", k + 1, r.reference)))?;
+            let mid = reference_midpoint(r).ok_or_else(|| {
+                err(
+                    0,
+                    format!(
+                        "rise #{}: reference {:?} is not YYYY-YYYY",
+                        k + 1,
+                        r.reference
+                    ),
+                )
+            })?;
             if !(r.year > mid) || !r.rise_m.is_finite() || !(0.0..=1.0).contains(&r.quantile) {
                 return Err(err(0, format!("rise #{} ({} {}): year must follow the reference, rise be finite, quantile in 0..1", k + 1, r.station, r.scenario)));
             }
         }
         for (k, s) in file.surge.iter().enumerate() {
             if !(s.return_period_years > 0.0) || !s.level_m.is_finite() {
-                return Err(err(0, format!("surge #{} ({}): return period must be > 0 and level finite", k + 1, s.station)));
+                return Err(err(
+                    0,
+                    format!(
+                        "surge #{} ({}): return period must be > 0 and level finite",
+                        k + 1,
+                        s.station
+                    ),
+                ));
             }
         }
         Ok(Climate {
@@ -150,7 +168,13 @@ impl Climate {
     }
 
     /// Sea-level rise (m) at `station` in `year` under `scenario`.
-    pub fn rise(&self, station: &str, scenario: &str, quantile: Option<f64>, year: f64) -> Result<(f64, Vec<String>), TerrainError> {
+    pub fn rise(
+        &self,
+        station: &str,
+        scenario: &str,
+        quantile: Option<f64>,
+        year: f64,
+    ) -> Result<(f64, Vec<String>), TerrainError> {
         let what = || format!("rise at {station} under {scenario} in {year}");
         let rows: Vec<&Rise> = self
             .rise
@@ -158,7 +182,10 @@ impl Climate {
             .filter(|r| norm(&r.station) == norm(station) && norm(&r.scenario) == norm(scenario))
             .collect();
         if rows.is_empty() {
-            return Err(TerrainError::NoScenario(format!("{} (no such station and scenario in the file)", what())));
+            return Err(TerrainError::NoScenario(format!(
+                "{} (no such station and scenario in the file)",
+                what()
+            )));
         }
         let q = match quantile {
             Some(q) => q,
@@ -168,7 +195,10 @@ impl Climate {
                 qs.sort_by(f64::total_cmp);
                 qs.dedup();
                 if qs.len() != 1 {
-                    return Err(TerrainError::NoScenario(format!("{}: choose a quantile of {qs:?}", what())));
+                    return Err(TerrainError::NoScenario(format!(
+                        "{}: choose a quantile of {qs:?}",
+                        what()
+                    )));
                 }
                 qs[0]
             }
@@ -179,7 +209,10 @@ impl Climate {
             .map(|r| (r.year, r.rise_m, r.source.as_str()))
             .collect();
         if pts.is_empty() {
-            return Err(TerrainError::NoScenario(format!("{} at quantile {q}", what())));
+            return Err(TerrainError::NoScenario(format!(
+                "{} at quantile {q}",
+                what()
+            )));
         }
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mid = reference_midpoint(rows[0]).expect("checked at parse");
@@ -194,34 +227,79 @@ impl Climate {
         }
         let j = xs.partition_point(|p| p.0 <= year).clamp(1, xs.len() - 1);
         let (a, b) = (xs[j - 1], xs[j]);
-        let t = if b.0 == a.0 { 1.0 } else { (year - a.0) / (b.0 - a.0) };
-        let sources = [a.2, b.2].iter().filter(|s| !s.is_empty()).map(|s| s.to_string()).collect();
+        let t = if b.0 == a.0 {
+            1.0
+        } else {
+            (year - a.0) / (b.0 - a.0)
+        };
+        let sources = [a.2, b.2]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.to_string())
+            .collect();
         Ok((a.1 + t * (b.1 - a.1), sources))
     }
 
     /// Storm-surge return level at `station` for `years`, interpolated in ln(T).
-    pub fn surge(&self, station: &str, years: f64) -> Result<(f64, String, Vec<String>), TerrainError> {
-        let mut rows: Vec<&Surge> = self.surge.iter().filter(|s| norm(&s.station) == norm(station)).collect();
+    pub fn surge(
+        &self,
+        station: &str,
+        years: f64,
+    ) -> Result<(f64, String, Vec<String>), TerrainError> {
+        let mut rows: Vec<&Surge> = self
+            .surge
+            .iter()
+            .filter(|s| norm(&s.station) == norm(station))
+            .collect();
         rows.sort_by(|a, b| a.return_period_years.total_cmp(&b.return_period_years));
         let what = || format!("{years}-year surge at {station}");
         let (lo, hi) = match (rows.first(), rows.last()) {
             (Some(a), Some(b)) => (a.return_period_years, b.return_period_years),
-            _ => return Err(TerrainError::NoScenario(format!("{} (station not in the file)", what()))),
+            _ => {
+                return Err(TerrainError::NoScenario(format!(
+                    "{} (station not in the file)",
+                    what()
+                )))
+            }
         };
         if years < lo || years > hi {
-            return Err(TerrainError::NoScenario(format!("{}: the file lists {lo}..{hi} years", what())));
+            return Err(TerrainError::NoScenario(format!(
+                "{}: the file lists {lo}..{hi} years",
+                what()
+            )));
         }
-        let j = rows.partition_point(|s| s.return_period_years <= years).clamp(1, rows.len()).min(rows.len() - 1).max(1);
-        let (a, b) = if rows.len() == 1 { (rows[0], rows[0]) } else { (rows[j - 1], rows[j]) };
+        let j = rows
+            .partition_point(|s| s.return_period_years <= years)
+            .clamp(1, rows.len())
+            .min(rows.len() - 1)
+            .max(1);
+        let (a, b) = if rows.len() == 1 {
+            (rows[0], rows[0])
+        } else {
+            (rows[j - 1], rows[j])
+        };
         let (la, lb) = (a.return_period_years.ln(), b.return_period_years.ln());
-        let t = if lb == la { 0.0 } else { (years.ln() - la) / (lb - la) };
+        let t = if lb == la {
+            0.0
+        } else {
+            (years.ln() - la) / (lb - la)
+        };
         let level = a.level_m + t * (b.level_m - a.level_m);
-        Ok((level, a.datum.clone(), vec![a.source.clone(), b.source.clone()]))
+        Ok((
+            level,
+            a.datum.clone(),
+            vec![a.source.clone(), b.source.clone()],
+        ))
     }
 
     /// "2100, SSP5-8.5, 100-year surge at station X" as a level.
     pub fn level(&self, q: &ScenarioQuery<'_>) -> Result<ScenarioLevel, TerrainError> {
-        let (rise, mut sources) = self.rise(q.rise_station.unwrap_or(q.station), q.scenario, q.quantile, q.year)?;
+        let (rise, mut sources) = self.rise(
+            q.rise_station.unwrap_or(q.station),
+            q.scenario,
+            q.quantile,
+            q.year,
+        )?;
         let (surge, datum) = match q.return_period_years {
             Some(t) => {
                 let (l, d, s) = self.surge(q.station, t)?;

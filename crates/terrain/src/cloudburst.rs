@@ -26,9 +26,16 @@ pub struct Cloudburst {
 
 /// Even rain of `mm` over `dem`, whose bluespot analysis is `b`
 /// (`cell_area_m2` from its georeference).
-pub fn cloudburst(dem: &Grid<f32>, b: &Bluespots, cell_area_m2: f64, mm: f64) -> Result<Cloudburst, TerrainError> {
+pub fn cloudburst(
+    dem: &Grid<f32>,
+    b: &Bluespots,
+    cell_area_m2: f64,
+    mm: f64,
+) -> Result<Cloudburst, TerrainError> {
     if !dem.same_shape(&b.labels) {
-        return Err(TerrainError::InvalidGrid("DEM and bluespot labels differ in size".into()));
+        return Err(TerrainError::InvalidGrid(
+            "DEM and bluespot labels differ in size".into(),
+        ));
     }
     let states = even_rain(&b.bluespots, mm)?;
     let hyps = hypsometries(dem, &b.labels, b.bluespots.len() as u32, HYPSOMETRY_BIN_M);
@@ -45,7 +52,11 @@ pub fn cloudburst(dem: &Grid<f32>, b: &Bluespots, cell_area_m2: f64, mm: f64) ->
             }
         })
         .collect();
-    let max_depth_m = levels_m.iter().zip(&hyps).map(|(l, h)| l - h.zmin).collect();
+    let max_depth_m = levels_m
+        .iter()
+        .zip(&hyps)
+        .map(|(l, h)| l - h.zmin)
+        .collect();
     let depth = Grid::from_vec(
         dem.width(),
         dem.height(),

@@ -29,7 +29,9 @@ pub fn fill_depressions(dem: &mut Grid<f32>, progress: &mut dyn FnMut(u64)) {
     // above the level being flooded: the keys are monotone, as the radix
     // heap requires.
     let mut open = RadixHeap::new();
-    seed_outlets(z, w, h, &mut closed, &mut |i, v| open.push(f32_key(v), i as u32));
+    seed_outlets(z, w, h, &mut closed, &mut |i, v| {
+        open.push(f32_key(v), i as u32)
+    });
 
     let mut pit: Vec<u32> = Vec::new();
     let mut settled: u64 = 0;

@@ -56,7 +56,14 @@ impl Georef {
 
     /// The GDAL geotransform.
     pub fn geotransform(&self) -> [f64; 6] {
-        [self.origin_x, self.cell_w, 0.0, self.origin_y, 0.0, -self.cell_h]
+        [
+            self.origin_x,
+            self.cell_w,
+            0.0,
+            self.origin_y,
+            0.0,
+            -self.cell_h,
+        ]
     }
 }
 

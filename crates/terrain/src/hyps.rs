@@ -22,7 +22,12 @@ pub struct Hypsometry {
 /// Hypsometries of labels `1..=n` of `labels` over `dem` (index = label - 1),
 /// bins of `resolution` metres aligned on multiples of it (malstroem uses
 /// 0.1 m).
-pub fn hypsometries(dem: &Grid<f32>, labels: &Grid<u32>, n: u32, resolution: f64) -> Vec<Hypsometry> {
+pub fn hypsometries(
+    dem: &Grid<f32>,
+    labels: &Grid<u32>,
+    n: u32,
+    resolution: f64,
+) -> Vec<Hypsometry> {
     let mut values: Vec<Vec<f32>> = vec![Vec::new(); n as usize];
     for (&z, &l) in dem.data().iter().zip(labels.data()) {
         if l != 0 && !z.is_nan() {
@@ -81,7 +86,13 @@ impl Hypsometry {
     /// stands at `zmin + max_depth`; otherwise the level is interpolated
     /// linearly in the cumulative volume below each bin centre, from
     /// (0 m³, zmin) to (capacity, zmax).
-    pub fn level_for(&self, volume_m3: f64, capacity_m3: f64, max_depth_m: f64, cell_area_m2: f64) -> f64 {
+    pub fn level_for(
+        &self,
+        volume_m3: f64,
+        capacity_m3: f64,
+        max_depth_m: f64,
+        cell_area_m2: f64,
+    ) -> f64 {
         if capacity_m3 <= 0.0 || volume_m3 / capacity_m3 > 0.9999 {
             return self.zmin + max_depth_m;
         }

@@ -54,7 +54,10 @@ impl Raster {
         if !(gt[1] > 0.0 && gt[5] < 0.0) {
             return Err(TerrainError::Unsupported {
                 path: path.to_owned(),
-                reason: format!("cell size {} x {} must be positive x, negative y", gt[1], gt[5]),
+                reason: format!(
+                    "cell size {} x {} must be positive x, negative y",
+                    gt[1], gt[5]
+                ),
             });
         }
         let (epsg, wkt) = match ds.spatial_ref() {
@@ -99,7 +102,13 @@ impl Raster {
     }
 
     /// Cells `x0..x0+w`, rows `y0..y0+h` of band 1 as float32, nodata as NaN.
-    pub fn read_window(&self, x0: usize, y0: usize, w: usize, h: usize) -> Result<Grid<f32>, TerrainError> {
+    pub fn read_window(
+        &self,
+        x0: usize,
+        y0: usize,
+        w: usize,
+        h: usize,
+    ) -> Result<Grid<f32>, TerrainError> {
         let (rw, rh) = self.size();
         if x0 + w > rw || y0 + h > rh {
             return Err(TerrainError::InvalidGrid(format!(
@@ -112,7 +121,14 @@ impl Raster {
         Ok(g)
     }
 
-    fn read_into(&self, x0: usize, y0: usize, w: usize, h: usize, out: &mut [f32]) -> Result<(), TerrainError> {
+    fn read_into(
+        &self,
+        x0: usize,
+        y0: usize,
+        w: usize,
+        h: usize,
+        out: &mut [f32],
+    ) -> Result<(), TerrainError> {
         let band = self.ds.rasterband(1).map_err(gdal_err(&self.path))?;
         band.read_into_slice::<f32>((x0 as isize, y0 as isize), (w, h), (w, h), out, None)
             .map_err(gdal_err(&self.path))?;
@@ -129,7 +145,11 @@ impl Raster {
 
     /// The whole band as float32 (nodata as NaN), read in strips of block
     /// rows; refused when larger than `max_cells`. `progress(rows_done, rows)`.
-    pub fn read_all(&self, max_cells: u64, progress: &mut dyn FnMut(u64, u64)) -> Result<Grid<f32>, TerrainError> {
+    pub fn read_all(
+        &self,
+        max_cells: u64,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Grid<f32>, TerrainError> {
         let (w, h) = self.size();
         if (w as u64) * (h as u64) > max_cells || (w as u64) * (h as u64) > u32::MAX as u64 {
             return Err(TerrainError::TooLarge {
@@ -156,7 +176,10 @@ impl Raster {
 impl Raster {
     /// The whole band in its own cell type, nodata untouched (for label and
     /// direction rasters); refused when larger than `max_cells`.
-    pub fn read_raw<T: GdalType + Copy + Default>(&self, max_cells: u64) -> Result<Grid<T>, TerrainError> {
+    pub fn read_raw<T: GdalType + Copy + Default>(
+        &self,
+        max_cells: u64,
+    ) -> Result<Grid<T>, TerrainError> {
         let (w, h) = self.size();
         if (w as u64) * (h as u64) > max_cells {
             return Err(TerrainError::TooLarge {
@@ -183,12 +206,14 @@ pub fn write_geotiff<T: GdalType + Copy + NanToNodata>(
     nodata: Option<f64>,
 ) -> Result<(), TerrainError> {
     let driver = DriverManager::get_driver_by_name("GTiff").map_err(gdal_err(path))?;
-    let options = RasterCreationOptions::from_iter(["COMPRESS=DEFLATE", "TILED=YES", "BIGTIFF=IF_SAFER"]);
+    let options =
+        RasterCreationOptions::from_iter(["COMPRESS=DEFLATE", "TILED=YES", "BIGTIFF=IF_SAFER"]);
     let (w, h) = (grid.width(), grid.height());
     let mut ds = driver
         .create_with_band_type_with_options::<T, _>(path, w, h, 1, &options)
         .map_err(gdal_err(path))?;
-    ds.set_geo_transform(&georef.geotransform()).map_err(gdal_err(path))?;
+    ds.set_geo_transform(&georef.geotransform())
+        .map_err(gdal_err(path))?;
     let srs = match (&georef.wkt, georef.epsg) {
         (Some(wkt), _) => SpatialRef::from_wkt(wkt).ok(),
         (None, Some(code)) => SpatialRef::from_epsg(code).ok(),
@@ -212,7 +237,8 @@ pub fn write_geotiff<T: GdalType + Copy + NanToNodata>(
             }
         }
         let mut buf = Buffer::new((w, sh), rows);
-        band.write((0, y as isize), (w, sh), &mut buf).map_err(gdal_err(path))?;
+        band.write((0, y as isize), (w, sh), &mut buf)
+            .map_err(gdal_err(path))?;
         y += sh;
     }
     Ok(())

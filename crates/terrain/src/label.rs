@@ -71,7 +71,11 @@ pub fn connected_components(mask: &Grid<bool>) -> (Grid<u32>, u32) {
 
 /// Statistics of `values` per label, index = label (0 = background), NaN
 /// values skipped.
-pub fn label_stats<T: Copy + Into<f64>>(values: &Grid<T>, labels: &Grid<u32>, n: u32) -> Vec<LabelStats> {
+pub fn label_stats<T: Copy + Into<f64>>(
+    values: &Grid<T>,
+    labels: &Grid<u32>,
+    n: u32,
+) -> Vec<LabelStats> {
     let mut stats = vec![LabelStats::default(); n as usize + 1];
     for (&v, &l) in values.data().iter().zip(labels.data()) {
         let v: f64 = v.into();

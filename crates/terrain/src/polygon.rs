@@ -177,16 +177,27 @@ fn assemble(rings: Vec<Vec<Vertex>>, georef: &Georef) -> MultiPolygon<f64> {
 }
 
 /// Cells whose centre lies inside `shape` (same CRS as `georef`).
-pub fn rasterise(shape: &MultiPolygon<f64>, width: usize, height: usize, georef: &Georef) -> Grid<bool> {
+pub fn rasterise(
+    shape: &MultiPolygon<f64>,
+    width: usize,
+    height: usize,
+    georef: &Georef,
+) -> Grid<bool> {
     use geo::BoundingRect;
     let mut g = Grid::filled(width, height, false);
     let Some(bb) = shape.bounding_rect() else {
         return g;
     };
-    let col0 = (((bb.min().x - georef.origin_x) / georef.cell_w).floor().max(0.0)) as usize;
-    let col1 = ((((bb.max().x - georef.origin_x) / georef.cell_w).ceil()).max(0.0) as usize).min(width);
-    let row0 = (((georef.origin_y - bb.max().y) / georef.cell_h).floor().max(0.0)) as usize;
-    let row1 = ((((georef.origin_y - bb.min().y) / georef.cell_h).ceil()).max(0.0) as usize).min(height);
+    let col0 = (((bb.min().x - georef.origin_x) / georef.cell_w)
+        .floor()
+        .max(0.0)) as usize;
+    let col1 =
+        ((((bb.max().x - georef.origin_x) / georef.cell_w).ceil()).max(0.0) as usize).min(width);
+    let row0 = (((georef.origin_y - bb.max().y) / georef.cell_h)
+        .floor()
+        .max(0.0)) as usize;
+    let row1 =
+        ((((georef.origin_y - bb.min().y) / georef.cell_h).ceil()).max(0.0) as usize).min(height);
     for r in row0..row1 {
         for c in col0..col1 {
             let (x, y) = georef.cell_centre(r, c);

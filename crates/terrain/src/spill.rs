@@ -31,14 +31,20 @@ pub fn even_rain(bluespots: &[Bluespot], mm: f64) -> Result<Vec<SpillState>, Ter
             reason: format!("{mm} mm is not a non-negative amount"),
         });
     }
-    let inputs: Vec<f64> = bluespots.iter().map(|b| b.watershed_area_m2 * mm * 0.001).collect();
+    let inputs: Vec<f64> = bluespots
+        .iter()
+        .map(|b| b.watershed_area_m2 * mm * 0.001)
+        .collect();
     fill_and_spill(bluespots, &inputs)
 }
 
 /// Fill-and-spill with `inputs[i]` m³ of water arriving in the local
 /// watershed of `bluespots[i]` (ids must be `i + 1`, as
 /// [`crate::bluespots::analyse`] gives them).
-pub fn fill_and_spill(bluespots: &[Bluespot], inputs: &[f64]) -> Result<Vec<SpillState>, TerrainError> {
+pub fn fill_and_spill(
+    bluespots: &[Bluespot],
+    inputs: &[f64],
+) -> Result<Vec<SpillState>, TerrainError> {
     let n = bluespots.len();
     if inputs.len() != n {
         return Err(TerrainError::InvalidParameter {

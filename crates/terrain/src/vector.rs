@@ -4,7 +4,9 @@
 use std::path::Path;
 
 use gdal::spatial_ref::SpatialRef;
-use gdal::vector::{Feature, FieldValue, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal};
+use gdal::vector::{
+    Feature, FieldValue, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal,
+};
 use gdal::DriverManager;
 use geo_types::MultiPolygon;
 use serde_json::{Map, Value};

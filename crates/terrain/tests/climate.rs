@@ -5,13 +5,22 @@
 use forsyning_terrain::climate::{Climate, ScenarioQuery};
 
 fn q<'a>(year: f64, scenario: &'a str, rp: Option<f64>, station: &'a str) -> ScenarioQuery<'a> {
-    ScenarioQuery { year, scenario, quantile: None, return_period_years: rp, station, rise_station: None }
+    ScenarioQuery {
+        year,
+        scenario,
+        quantile: None,
+        return_period_years: rp,
+        station,
+        rise_station: None,
+    }
 }
 
 #[test]
 fn defaults_hold_the_shared_figures() {
     let c = Climate::defaults();
-    let Some(shared) = forsyning_fixtures::test_env::shared_data() else { return };
+    let Some(shared) = forsyning_fixtures::test_env::shared_data() else {
+        return;
+    };
     // Every per-gauge figure of the shared CSV is in the defaults.
     let text = std::fs::read_to_string(shared.join("climate/sea-level-2100-by-gauge.csv")).unwrap();
     let mut n = 0;
@@ -22,7 +31,10 @@ fn defaults_hold_the_shared_figures() {
         let (rise, _) = c.rise(station, "SSP2-4.5", None, 2100.0).unwrap();
         assert_eq!(rise, central, "{station}");
         let high_end: f64 = f[10].parse().unwrap();
-        assert_eq!(c.rise(station, "ssp5-8.5", Some(0.95), 2100.0).unwrap().0, high_end);
+        assert_eq!(
+            c.rise(station, "ssp5-8.5", Some(0.95), 2100.0).unwrap().0,
+            high_end
+        );
         n += 1;
     }
     assert_eq!(n, 15);
@@ -32,7 +44,9 @@ fn defaults_hold_the_shared_figures() {
 fn level_is_surge_plus_rise_with_interpolation() {
     let c = Climate::defaults();
     // Slipshavn: 20-year surge 1.39 m, SSP2-4.5 median rise 0.56 m in 2100.
-    let l = c.level(&q(2100.0, "SSP2-4.5", Some(20.0), "Slipshavn")).unwrap();
+    let l = c
+        .level(&q(2100.0, "SSP2-4.5", Some(20.0), "Slipshavn"))
+        .unwrap();
     assert!((l.level_m - 1.95).abs() < 1e-9, "{l:?}");
     assert!(!l.sources.is_empty());
     // Halfway between the reference midpoint (2004.5) and 2100: half the rise.
@@ -45,7 +59,9 @@ fn level_is_surge_plus_rise_with_interpolation() {
     // No extrapolation, unknown stations and ambiguous quantiles are errors.
     assert!(c.rise("Slipshavn", "SSP2-4.5", None, 2150.0).is_err());
     assert!(c.surge("Slipshavn", 1000.0).is_err());
-    assert!(c.level(&q(2100.0, "SSP2-4.5", Some(20.0), "Atlantis")).is_err());
+    assert!(c
+        .level(&q(2100.0, "SSP2-4.5", Some(20.0), "Atlantis"))
+        .is_err());
     assert!(c.rise("Gedser", "SSP5-8.5", None, 2100.0).is_err());
     // Mean sea level: no surge.
     let msl = c.level(&q(2100.0, "SSP2-4.5", None, "Gedser")).unwrap();

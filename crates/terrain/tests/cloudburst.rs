@@ -13,25 +13,42 @@ use forsyning_terrain::io::{Raster, DEFAULT_MAX_CELLS};
 
 fn features(p: &Path) -> Vec<serde_json::Value> {
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
-    v["features"].as_array().unwrap().iter().map(|f| f["properties"].clone()).collect()
+    v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"].clone())
+        .collect()
 }
 
 #[test]
 fn twenty_mm_reproduces_malstroem_final_volumes_and_levels() {
-    let Some(shared) = forsyning_fixtures::test_env::shared_data() else { return };
+    let Some(shared) = forsyning_fixtures::test_env::shared_data() else {
+        return;
+    };
     let d = shared.join("terrain/malstroem");
     let r = Raster::open(&d.join("dtm.tif")).unwrap();
     let dem = r.read_all(DEFAULT_MAX_CELLS, &mut |_, _| {}).unwrap();
-    let b = analyse(&dem, r.georef(), &BluespotFilter::default(), &mut |_, _, _| {}).unwrap();
+    let b = analyse(
+        &dem,
+        r.georef(),
+        &BluespotFilter::default(),
+        &mut |_, _, _| {},
+    )
+    .unwrap();
     let cb = cloudburst(&dem, &b, r.georef().cell_area(), 20.0).unwrap();
 
     // Our ids to malstroem's: through the labelled raster.
-    let theirs = Raster::open(&d.join("labelled.tif")).unwrap().read_raw::<i32>(DEFAULT_MAX_CELLS).unwrap();
+    let theirs = Raster::open(&d.join("labelled.tif"))
+        .unwrap()
+        .read_raw::<i32>(DEFAULT_MAX_CELLS)
+        .unwrap();
     let mut to_theirs = HashMap::new();
     for (&a, &t) in b.labels.data().iter().zip(theirs.data()) {
         to_theirs.insert(a, t as i64);
     }
-    let within = |a: f64, r: f64, rel: f64| (a - r).abs() <= rel * r.abs().max(1e-9) || (a - r).abs() < 1e-6;
+    let within =
+        |a: f64, r: f64, rel: f64| (a - r).abs() <= rel * r.abs().max(1e-9) || (a - r).abs() < 1e-6;
 
     let fv: HashMap<i64, serde_json::Value> = features(&d.join("finalvolumes.geojson"))
         .into_iter()
@@ -48,10 +65,22 @@ fn twenty_mm_reproduces_malstroem_final_volumes_and_levels() {
         let id = to_theirs[&s.id];
         let p = &fv[&id];
         let (v, spill) = (p["v"].as_f64().unwrap(), p["spillv"].as_f64().unwrap());
-        assert!(within(s.volume_m3, v, 1e-3), "bluespot {id}: v {} vs {v}", s.volume_m3);
-        assert!(within(s.spill_m3, spill, 1e-3), "bluespot {id}: spillv {} vs {spill}", s.spill_m3);
+        assert!(
+            within(s.volume_m3, v, 1e-3),
+            "bluespot {id}: v {} vs {v}",
+            s.volume_m3
+        );
+        assert!(
+            within(s.spill_m3, spill, 1e-3),
+            "bluespot {id}: spillv {} vs {spill}",
+            s.spill_m3
+        );
         let z = fl[&id]["approx_z"].as_f64().unwrap();
-        assert!((cb.levels_m[k] - z).abs() <= 0.1, "bluespot {id}: level {} vs {z}", cb.levels_m[k]);
+        assert!(
+            (cb.levels_m[k] - z).abs() <= 0.1,
+            "bluespot {id}: level {} vs {z}",
+            cb.levels_m[k]
+        );
         checked += 1;
     }
     assert_eq!(checked, 104);
@@ -68,7 +97,9 @@ fn fill_and_spill_matches_a_brute_force_walk_on_random_dems() {
     let georef = forsyning_terrain::grid::Georef::utm32(0.0, 100.0, 1.0, 1.0);
     for _ in 0..40 {
         let (w, h) = (rng.gen_range(5..25), rng.gen_range(5..25));
-        let v: Vec<f32> = (0..w * h).map(|_| rng.gen_range(0.0..3.0f32).round()).collect();
+        let v: Vec<f32> = (0..w * h)
+            .map(|_| rng.gen_range(0.0..3.0f32).round())
+            .collect();
         let dem = Grid::from_vec(w, h, v).unwrap();
         let b = analyse(&dem, &georef, &BluespotFilter::none(), &mut |_, _, _| {}).unwrap();
         let mm = rng.gen_range(1.0..500.0);

@@ -14,11 +14,17 @@ fn dir() -> Option<PathBuf> {
 }
 
 fn read_f32(p: &Path) -> Grid<f32> {
-    Raster::open(p).unwrap().read_all(DEFAULT_MAX_CELLS, &mut |_, _| {}).unwrap()
+    Raster::open(p)
+        .unwrap()
+        .read_all(DEFAULT_MAX_CELLS, &mut |_, _| {})
+        .unwrap()
 }
 
 fn read_i32(p: &Path) -> Grid<i32> {
-    Raster::open(p).unwrap().read_raw::<i32>(DEFAULT_MAX_CELLS).unwrap()
+    Raster::open(p)
+        .unwrap()
+        .read_raw::<i32>(DEFAULT_MAX_CELLS)
+        .unwrap()
 }
 
 fn run(d: &Path) -> (Grid<f32>, Georef, Bluespots) {
@@ -60,7 +66,10 @@ fn filled_depths_labels_and_watersheds_match_malstroem() {
     let mut wet = 0;
     for i in 0..dem.len() {
         let ours = b.filled.data()[i] - dem.data()[i];
-        assert!((ours - depths_ref.data()[i]).abs() <= 1e-4, "depth at cell {i}");
+        assert!(
+            (ours - depths_ref.data()[i]).abs() <= 1e-4,
+            "depth at cell {i}"
+        );
         wet += usize::from(ours > 0.0);
     }
     assert_eq!(wet, 6616, "cells with depth > 0 (README)");
@@ -70,11 +79,23 @@ fn filled_depths_labels_and_watersheds_match_malstroem() {
     let map = bijection(&b.labels, &labels_ref).expect("labels match up to renumbering");
     assert_eq!(map.len(), 105);
 
-    let flow_ref = Raster::open(&d.join("flowdir_noflats.tif")).unwrap().read_raw::<u8>(DEFAULT_MAX_CELLS).unwrap();
-    let same_flow = b.flow.data().iter().zip(flow_ref.data()).filter(|(a, r)| a == r).count();
+    let flow_ref = Raster::open(&d.join("flowdir_noflats.tif"))
+        .unwrap()
+        .read_raw::<u8>(DEFAULT_MAX_CELLS)
+        .unwrap();
+    let same_flow = b
+        .flow
+        .data()
+        .iter()
+        .zip(flow_ref.data())
+        .filter(|(a, r)| a == r)
+        .count();
     let flow_share = same_flow as f64 / dem.len() as f64;
     eprintln!("flow directions equal on {:.4} of cells", flow_share);
-    assert!(flow_share >= 0.99, "flow directions equal on only {flow_share}");
+    assert!(
+        flow_share >= 0.99,
+        "flow directions equal on only {flow_share}"
+    );
 
     let sheds_ref = read_i32(&d.join("wsheds.tif"));
     let same = b
@@ -107,13 +128,20 @@ fn pour_points_and_attributes_match_malstroem() {
         let p = &by_id[&map[&s.id]];
         let close = |a: f64, key: &str| {
             let r = p[key].as_f64().unwrap();
-            assert!((a - r).abs() <= 1e-6 * r.abs().max(1.0), "bluespot {} {key}: {a} vs {r}", s.id);
+            assert!(
+                (a - r).abs() <= 1e-6 * r.abs().max(1.0),
+                "bluespot {} {key}: {a} vs {r}",
+                s.id
+            );
         };
         close(s.area_m2, "bspot_area");
         close(s.volume_m3, "bspot_vol");
         close(s.max_depth_m, "bspot_dmax");
         close(s.watershed_area_m2, "wshed_area");
-        let cell = (p["cell_row"].as_u64().unwrap() as usize, p["cell_col"].as_u64().unwrap() as usize);
+        let cell = (
+            p["cell_row"].as_u64().unwrap() as usize,
+            p["cell_col"].as_u64().unwrap() as usize,
+        );
         same_cell += usize::from(cell == s.pour_cell);
     }
     assert_eq!(same_cell, b.bluespots.len(), "pour point cells");

@@ -8,7 +8,9 @@ use geo::{Area, Validation};
 
 #[test]
 fn bluespot_polygons_are_valid_and_round_trip() {
-    let Some(shared) = forsyning_fixtures::test_env::shared_data() else { return };
+    let Some(shared) = forsyning_fixtures::test_env::shared_data() else {
+        return;
+    };
     let r = Raster::open(&shared.join("terrain/malstroem/dtm.tif")).unwrap();
     let dem = r.read_all(DEFAULT_MAX_CELLS, &mut |_, _| {}).unwrap();
     let g = r.georef();
@@ -19,7 +21,11 @@ fn bluespot_polygons_are_valid_and_round_trip() {
         let s = &b.bluespots[*id as usize - 1];
         assert!(shape.is_valid(), "bluespot {id} polygon invalid");
         let a = shape.unsigned_area();
-        assert!((a - s.area_m2).abs() < 1e-6 * s.area_m2, "bluespot {id}: {a} vs {}", s.area_m2);
+        assert!(
+            (a - s.area_m2).abs() < 1e-6 * s.area_m2,
+            "bluespot {id}: {a} vs {}",
+            s.area_m2
+        );
         let back = rasterise(shape, dem.width(), dem.height(), g);
         for (k, (&l, &inside)) in b.labels.data().iter().zip(back.data()).enumerate() {
             assert_eq!(l == *id, inside, "bluespot {id} cell {k}");
@@ -35,7 +41,8 @@ fn random_label_grids_round_trip() {
     let g = Georef::utm32(0.0, 0.0, 2.0, 2.0);
     for _ in 0..50 {
         let (w, h) = (rng.gen_range(1..20), rng.gen_range(1..20));
-        let labels = Grid::from_vec(w, h, (0..w * h).map(|_| rng.gen_range(0..3u32)).collect()).unwrap();
+        let labels =
+            Grid::from_vec(w, h, (0..w * h).map(|_| rng.gen_range(0..3u32)).collect()).unwrap();
         for (id, shape) in vectorise(&labels, &g) {
             assert!(shape.is_valid(), "label {id}");
             let back = rasterise(&shape, w, h, &g);

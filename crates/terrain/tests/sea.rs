@@ -56,13 +56,20 @@ fn matches_relaxation_oracle_on_random_dems() {
         let mask = Grid::from_vec(w, h, (0..w * h).map(|_| rng.gen_bool(0.02)).collect()).unwrap();
         let use_mask = case % 2 == 0;
         for (conn, eight) in [(Connectivity::Four, false), (Connectivity::Eight, true)] {
-            let src = SeaSource { border: true, nodata: false, mask: use_mask.then_some(&mask) };
+            let src = SeaSource {
+                border: true,
+                nodata: false,
+                mask: use_mask.then_some(&mask),
+            };
             let got = inundation(&dem, level, &src, conn).unwrap();
             let want = oracle(&dem, level, eight, use_mask.then_some(&mask));
             for i in 0..w * h {
                 let d = got.data()[i];
                 if want[i] {
-                    assert!((d as f64 - (level - dem.data()[i] as f64)).abs() < 1e-5, "case {case} cell {i}");
+                    assert!(
+                        (d as f64 - (level - dem.data()[i] as f64)).abs() < 1e-5,
+                        "case {case} cell {i}"
+                    );
                 } else {
                     assert_eq!(d, 0.0, "case {case} cell {i} should be dry");
                 }
@@ -83,7 +90,10 @@ fn a_dike_keeps_the_sea_out_unless_diagonals_leak() {
         0.0, 0.0, 0.0, 0.0, 0.0,
     ];
     let dem = Grid::from_vec(5, 5, v).unwrap();
-    let src = SeaSource { border: true, ..Default::default() };
+    let src = SeaSource {
+        border: true,
+        ..Default::default()
+    };
     let four = inundation(&dem, 1.0, &src, Connectivity::Four).unwrap();
     assert_eq!(four.get(2, 2), 0.0);
     assert_eq!(four.get(0, 0), 1.0);
@@ -95,10 +105,15 @@ fn a_dike_keeps_the_sea_out_unless_diagonals_leak() {
 #[test]
 fn real_dem_flood_is_within_the_bathtub() {
     use forsyning_terrain::io::{Raster, DEFAULT_MAX_CELLS};
-    let Some(shared) = forsyning_fixtures::test_env::shared_data() else { return };
+    let Some(shared) = forsyning_fixtures::test_env::shared_data() else {
+        return;
+    };
     let r = Raster::open(&shared.join("terrain/malstroem/dtm.tif")).unwrap();
     let dem = r.read_all(DEFAULT_MAX_CELLS, &mut |_, _| {}).unwrap();
-    let src = SeaSource { border: true, ..Default::default() };
+    let src = SeaSource {
+        border: true,
+        ..Default::default()
+    };
     let d = inundation(&dem, 5.0, &src, Connectivity::Four).unwrap();
     let want = oracle(&dem, 5.0, false, None);
     let wet = d.data().iter().filter(|&&x| x > 0.0).count();
