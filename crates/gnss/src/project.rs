@@ -28,3 +28,15 @@ impl ToUtm32 {
         Ok((c.x, c.y))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copenhagen_city_hall() {
+        // The same point forsyning-geo's own doc test projects from CRS84.
+        let (e, n) = ToUtm32::new().unwrap().project(55.6761, 12.5683).unwrap();
+        assert!((e - 724_351.93).abs() < 0.01 && (n - 6_175_804.02).abs() < 0.01, "{e} {n}");
+    }
+}
