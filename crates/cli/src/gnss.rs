@@ -51,7 +51,10 @@ fn decode(args: &DecodeArgs) -> anyhow::Result<()> {
     let geoid: Option<GridGeoid> = match &args.geoid {
         Some(p) => {
             let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
-            let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             Some(GridGeoid::from_gtx(&name, &bytes).map_err(anyhow::Error::msg)?)
         }
         None => None,
@@ -67,7 +70,9 @@ fn decode(args: &DecodeArgs) -> anyhow::Result<()> {
             return;
         }
         let (e, n) = match (f.lat, f.lon) {
-            (Some(la), Some(lo)) => utm.project(la, lo).map_or((None, None), |(e, n)| (Some(e), Some(n))),
+            (Some(la), Some(lo)) => utm
+                .project(la, lo)
+                .map_or((None, None), |(e, n)| (Some(e), Some(n))),
             _ => (None, None),
         };
         let r = if args.jsonl {
@@ -99,7 +104,9 @@ fn decode(args: &DecodeArgs) -> anyhow::Result<()> {
                 out,
                 "{:>6} {} {:<14} lat {} lon {} hae {} e {} n {} σh {}",
                 f.line,
-                f.time.map_or("-".to_string(), |t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
+                f.time.map_or("-".to_string(), |t| t
+                    .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                    .to_string()),
                 f.quality.as_str(),
                 opt(f.lat, 9),
                 opt(f.lon, 9),

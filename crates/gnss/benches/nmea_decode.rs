@@ -14,12 +14,19 @@ fn synthetic(epochs: usize) -> (Vec<u8>, usize) {
     let mut n = 0;
     for i in 0..epochs {
         let t = i as f64 * 0.1;
-        let (h, m, sec) = (10 + (t as usize / 3600) % 12, (t as usize / 60) % 60, t % 60.0);
+        let (h, m, sec) = (
+            10 + (t as usize / 3600) % 12,
+            (t as usize / 60) % 60,
+            t % 60.0,
+        );
         let hms = format!("{h:02}{m:02}{sec:05.2}");
         let lat = 5540.0 + (i % 1000) as f64 * 1e-5;
         let lon = 1230.0 + (i % 777) as f64 * 1e-5;
         for body in [
-            format!("GNGGA,{hms},{lat:.8},N,0{lon:.8},E,4,24,0.6,{:.3},M,40.123,M,1.0,0001", 12.0 + (i % 10) as f64 * 0.01),
+            format!(
+                "GNGGA,{hms},{lat:.8},N,0{lon:.8},E,4,24,0.6,{:.3},M,40.123,M,1.0,0001",
+                12.0 + (i % 10) as f64 * 0.01
+            ),
             format!("GNRMC,{hms},A,{lat:.8},N,0{lon:.8},E,0.012,123.4,081222,,,R,V"),
             "GNGSA,A,3,08,24,02,18,27,23,32,10,,,,,1.12,0.62,0.94,1".to_string(),
             "GNGSA,A,3,65,72,81,82,,,,,,,,,1.12,0.62,0.94,2".to_string(),
@@ -38,7 +45,8 @@ fn synthetic(epochs: usize) -> (Vec<u8>, usize) {
 }
 
 fn real_logs() -> Option<(Vec<u8>, usize)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/gnss/gpsd");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/gnss/gpsd");
     let mut all = Vec::new();
     for e in std::fs::read_dir(dir).ok()? {
         let p = e.ok()?.path();

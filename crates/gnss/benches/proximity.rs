@@ -11,12 +11,22 @@ use forsyning_gnss::proximity::{AlertConfig, HazardIndex, Monitor};
 use forsyning_model::Hazard;
 
 fn bench(c: &mut Criterion) {
-    let n: usize = std::env::var("GNSS_BENCH_FEATURES").ok().and_then(|v| v.parse().ok()).unwrap_or(5_000_000);
+    let n: usize = std::env::var("GNSS_BENCH_FEATURES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5_000_000);
     let t0 = std::time::Instant::now();
     let town = Town::new(TownConfig::new(42, n));
     let extent = town.extent();
-    let index = HazardIndex::from_geometries(town.features().map(|f| (f.id, Hazard::Dangerous, f.geometry)));
-    eprintln!("indexed {} features in {:.1} s", index.len(), t0.elapsed().as_secs_f64());
+    let index = HazardIndex::from_geometries(
+        town.features()
+            .map(|f| (f.id, Hazard::Dangerous, f.geometry)),
+    );
+    eprintln!(
+        "indexed {} features in {:.1} s",
+        index.len(),
+        t0.elapsed().as_secs_f64()
+    );
     let (w, h) = (extent.width(), extent.height());
     let (x0, y0) = (extent.min().x, extent.min().y);
     // A track of 10,000 fixes on a diagonal through the town, 0.5 m apart.

@@ -78,7 +78,9 @@ pub fn fix_class_z(f: &Fix) -> AccuracyClass {
 
 /// (xy, z) classes of a feature surveyed by these fixes: the worst of each;
 /// unknown when there are none.
-pub fn feature_classes<'a>(fixes: impl IntoIterator<Item = &'a Fix>) -> (AccuracyClass, AccuracyClass) {
+pub fn feature_classes<'a>(
+    fixes: impl IntoIterator<Item = &'a Fix>,
+) -> (AccuracyClass, AccuracyClass) {
     let mut xy: Option<AccuracyClass> = None;
     let mut z: Option<AccuracyClass> = None;
     let worst = |acc: &mut Option<AccuracyClass>, c: AccuracyClass| {
@@ -91,7 +93,10 @@ pub fn feature_classes<'a>(fixes: impl IntoIterator<Item = &'a Fix>) -> (Accurac
         worst(&mut xy, fix_class_xy(f));
         worst(&mut z, fix_class_z(f));
     }
-    (xy.unwrap_or(AccuracyClass::Unknown), z.unwrap_or(AccuracyClass::Unknown))
+    (
+        xy.unwrap_or(AccuracyClass::Unknown),
+        z.unwrap_or(AccuracyClass::Unknown),
+    )
 }
 
 #[cfg(test)]
@@ -124,30 +129,69 @@ mod tests {
 
     #[test]
     fn rtk_fixed_within_ten_centimetres_is_best_class() {
-        assert_eq!(fix_class_xy(&fix(Quality::RtkFixed, Some(0.10), None)), AccuracyClass::Le025);
-        assert_eq!(fix_class_xy(&fix(Quality::RtkFixed, Some(0.02), None)), AccuracyClass::Le025);
+        assert_eq!(
+            fix_class_xy(&fix(Quality::RtkFixed, Some(0.10), None)),
+            AccuracyClass::Le025
+        );
+        assert_eq!(
+            fix_class_xy(&fix(Quality::RtkFixed, Some(0.02), None)),
+            AccuracyClass::Le025
+        );
         // 2.5 × 0.15 = 0.375 m
-        assert_eq!(fix_class_xy(&fix(Quality::RtkFixed, Some(0.15), None)), AccuracyClass::Le050);
-        assert_eq!(fix_class_xy(&fix(Quality::RtkFixed, Some(1.0), None)), AccuracyClass::Gt200);
+        assert_eq!(
+            fix_class_xy(&fix(Quality::RtkFixed, Some(0.15), None)),
+            AccuracyClass::Le050
+        );
+        assert_eq!(
+            fix_class_xy(&fix(Quality::RtkFixed, Some(1.0), None)),
+            AccuracyClass::Gt200
+        );
     }
 
     #[test]
     fn quality_caps_the_class() {
         // A float solution claiming 2 cm is still only "≤ 0.50 m".
-        assert_eq!(fix_class_xy(&fix(Quality::RtkFloat, Some(0.02), None)), AccuracyClass::Le050);
-        assert_eq!(fix_class_xy(&fix(Quality::Dgps, Some(0.05), None)), AccuracyClass::Le100);
-        assert_eq!(fix_class_xy(&fix(Quality::Autonomous, Some(0.5), None)), AccuracyClass::Le200);
-        assert_eq!(fix_class_xy(&fix(Quality::Autonomous, Some(3.0), None)), AccuracyClass::Gt200);
-        assert_eq!(fix_class_xy(&fix(Quality::DeadReckoning, Some(0.1), None)), AccuracyClass::Unknown);
-        assert_eq!(fix_class_xy(&fix(Quality::RtkFixed, None, None)), AccuracyClass::Unknown);
+        assert_eq!(
+            fix_class_xy(&fix(Quality::RtkFloat, Some(0.02), None)),
+            AccuracyClass::Le050
+        );
+        assert_eq!(
+            fix_class_xy(&fix(Quality::Dgps, Some(0.05), None)),
+            AccuracyClass::Le100
+        );
+        assert_eq!(
+            fix_class_xy(&fix(Quality::Autonomous, Some(0.5), None)),
+            AccuracyClass::Le200
+        );
+        assert_eq!(
+            fix_class_xy(&fix(Quality::Autonomous, Some(3.0), None)),
+            AccuracyClass::Gt200
+        );
+        assert_eq!(
+            fix_class_xy(&fix(Quality::DeadReckoning, Some(0.1), None)),
+            AccuracyClass::Unknown
+        );
+        assert_eq!(
+            fix_class_xy(&fix(Quality::RtkFixed, None, None)),
+            AccuracyClass::Unknown
+        );
     }
 
     #[test]
     fn feature_takes_the_worst_vertex() {
         let a = fix(Quality::RtkFixed, Some(0.03), Some(0.05));
         let b = fix(Quality::RtkFixed, Some(0.12), Some(0.5));
-        assert_eq!(feature_classes([&a, &a]), (AccuracyClass::Le025, AccuracyClass::Le025));
-        assert_eq!(feature_classes([&a, &b]), (AccuracyClass::Le050, AccuracyClass::Le200));
-        assert_eq!(feature_classes(std::iter::empty::<&Fix>()), (AccuracyClass::Unknown, AccuracyClass::Unknown));
+        assert_eq!(
+            feature_classes([&a, &a]),
+            (AccuracyClass::Le025, AccuracyClass::Le025)
+        );
+        assert_eq!(
+            feature_classes([&a, &b]),
+            (AccuracyClass::Le050, AccuracyClass::Le200)
+        );
+        assert_eq!(
+            feature_classes(std::iter::empty::<&Fix>()),
+            (AccuracyClass::Unknown, AccuracyClass::Unknown)
+        );
     }
 }

@@ -202,11 +202,22 @@ mod tests {
 
     #[test]
     fn sigma_prefers_gst_then_dop() {
-        let (h, v, s) = sigma(Quality::RtkFixed, Some((Some(0.03), Some(0.05))), Some(0.8), None);
+        let (h, v, s) = sigma(
+            Quality::RtkFixed,
+            Some((Some(0.03), Some(0.05))),
+            Some(0.8),
+            None,
+        );
         assert_eq!((h, v, s), (Some(0.03), Some(0.05), Some(SigmaSource::Gst)));
         let (h, v, s) = sigma(Quality::Autonomous, None, Some(1.5), Some(2.0));
         assert_eq!((h, v, s), (Some(6.0), Some(8.0), Some(SigmaSource::Dop)));
-        assert_eq!(sigma(Quality::Autonomous, None, None, None), (None, None, None));
-        assert_eq!(sigma(Quality::None, None, Some(1.0), None), (None, None, None));
+        assert_eq!(
+            sigma(Quality::Autonomous, None, None, None),
+            (None, None, None)
+        );
+        assert_eq!(
+            sigma(Quality::None, None, Some(1.0), None),
+            (None, None, None)
+        );
     }
 }

@@ -55,9 +55,21 @@ impl GridGeoid {
         values: Vec<f32>,
     ) -> Result<GridGeoid, String> {
         if rows < 2 || cols < 2 || values.len() != rows * cols || !(dlat > 0.0 && dlon > 0.0) {
-            return Err(format!("{name}: grid of {rows}×{cols} with {} values", values.len()));
+            return Err(format!(
+                "{name}: grid of {rows}×{cols} with {} values",
+                values.len()
+            ));
         }
-        Ok(GridGeoid { name: name.to_string(), lat0, lon0, dlat, dlon, rows, cols, values })
+        Ok(GridGeoid {
+            name: name.to_string(),
+            lat0,
+            lon0,
+            dlat,
+            dlon,
+            rows,
+            cols,
+            values,
+        })
     }
 
     /// Parses a GTX grid (NOAA VDatum / PROJ format): big-endian header of
@@ -65,19 +77,26 @@ impl GridGeoid {
     /// rows×cols f32 values from the south-west; −88.8888 marks no data.
     pub fn from_gtx(name: &str, bytes: &[u8]) -> Result<GridGeoid, String> {
         if bytes.len() < 40 {
-            return Err(format!("{name}: GTX header needs 40 bytes, file has {}", bytes.len()));
+            return Err(format!(
+                "{name}: GTX header needs 40 bytes, file has {}",
+                bytes.len()
+            ));
         }
         let f = |i: usize| f64::from_be_bytes(bytes[i..i + 8].try_into().unwrap_or([0; 8]));
         let n = |i: usize| i32::from_be_bytes(bytes[i..i + 4].try_into().unwrap_or([0; 4]));
         let (lat0, mut lon0, dlat, dlon) = (f(0), f(8), f(16), f(24));
         let (rows, cols) = (n(32), n(36));
-        if rows <= 0 || cols <= 0 || (rows as usize).saturating_mul(cols as usize) > MAX_GRID_CELLS {
+        if rows <= 0 || cols <= 0 || (rows as usize).saturating_mul(cols as usize) > MAX_GRID_CELLS
+        {
             return Err(format!("{name}: GTX size {rows}×{cols} out of range"));
         }
         let (rows, cols) = (rows as usize, cols as usize);
         let need = 40 + rows * cols * 4;
         if bytes.len() < need {
-            return Err(format!("{name}: GTX needs {need} bytes, file has {}", bytes.len()));
+            return Err(format!(
+                "{name}: GTX needs {need} bytes, file has {}",
+                bytes.len()
+            ));
         }
         if lon0 > 180.0 {
             lon0 -= 360.0;
@@ -97,7 +116,10 @@ impl GeoidModel for GridGeoid {
         if !(y >= 0.0 && x >= 0.0 && y <= (self.rows - 1) as f64 && x <= (self.cols - 1) as f64) {
             return None;
         }
-        let (r, c) = ((y as usize).min(self.rows - 2), (x as usize).min(self.cols - 2));
+        let (r, c) = (
+            (y as usize).min(self.rows - 2),
+            (x as usize).min(self.cols - 2),
+        );
         let (fy, fx) = (y - r as f64, x - c as f64);
         let v = |r: usize, c: usize| {
             let v = self.values[r * self.cols + c];

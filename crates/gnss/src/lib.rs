@@ -14,8 +14,8 @@ pub mod nmea;
 
 pub use error::GnssError;
 pub use fix::{Fix, Mode, Quality, SigmaSource};
+pub mod accuracy;
 pub mod heights;
 pub mod project;
 pub mod proximity;
-pub mod accuracy;
 pub mod rinex;

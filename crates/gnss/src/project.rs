@@ -19,12 +19,29 @@ impl ToUtm32 {
     /// Builds the PROJ operation (10-20 ms; keep it).
     pub fn new() -> Result<ToUtm32, GnssError> {
         let from = Crs::epsg(4258)?;
-        Ok(ToUtm32 { op: Reprojector::new(&from, &Crs::STORE)? })
+        Ok(ToUtm32 {
+            op: Reprojector::new(&from, &Crs::STORE)?,
+        })
     }
 
     /// (easting, northing) in metres for latitude/longitude in degrees.
     pub fn project(&self, lat: f64, lon: f64) -> Result<(f64, f64), GnssError> {
         let c = self.op.transform_coord(Coord { x: lat, y: lon })?;
         Ok((c.x, c.y))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copenhagen_city_hall() {
+        // The same point forsyning-geo's own doc test projects from CRS84.
+        let (e, n) = ToUtm32::new().unwrap().project(55.6761, 12.5683).unwrap();
+        assert!(
+            (e - 724_351.93).abs() < 0.01 && (n - 6_175_804.02).abs() < 0.01,
+            "{e} {n}"
+        );
     }
 }

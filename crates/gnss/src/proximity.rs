@@ -39,7 +39,12 @@ pub struct AlertConfig {
 impl Default for AlertConfig {
     /// Dangerous 1.0 m, very dangerous 2.0 m, exit margin 1.0 m, unknown σ 5.0 m.
     fn default() -> Self {
-        AlertConfig { dangerous_m: 1.0, very_dangerous_m: 2.0, exit_margin_m: 1.0, unknown_sigma: 5.0 }
+        AlertConfig {
+            dangerous_m: 1.0,
+            very_dangerous_m: 2.0,
+            exit_margin_m: 1.0,
+            unknown_sigma: 5.0,
+        }
     }
 }
 
@@ -99,7 +104,10 @@ impl HazardIndex {
             features.push(Watched { id, hazard });
             push_segments(g.borrow(), k, &mut segs);
         }
-        HazardIndex { tree: RTree::bulk_load(segs), features }
+        HazardIndex {
+            tree: RTree::bulk_load(segs),
+            features,
+        }
     }
 
     /// Number of watched features.
@@ -135,10 +143,16 @@ fn push_segments(g: &Geometry<f64>, k: u32, out: &mut Vec<Segment>) {
     let mut line = |ls: &LineString<f64>| {
         let pts: &[Coord<f64>] = &ls.0;
         if pts.len() == 1 {
-            out.push(GeomWithData::new(Line::new([pts[0].x, pts[0].y], [pts[0].x, pts[0].y]), k));
+            out.push(GeomWithData::new(
+                Line::new([pts[0].x, pts[0].y], [pts[0].x, pts[0].y]),
+                k,
+            ));
         }
         for w in pts.windows(2) {
-            out.push(GeomWithData::new(Line::new([w[0].x, w[0].y], [w[1].x, w[1].y]), k));
+            out.push(GeomWithData::new(
+                Line::new([w[0].x, w[0].y], [w[1].x, w[1].y]),
+                k,
+            ));
         }
     };
     match g {
@@ -165,7 +179,11 @@ fn segment_distance(l: &Line<[f64; 2]>, p: [f64; 2]) -> f64 {
     let (a, b) = (l.from, l.to);
     let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
     let len2 = dx * dx + dy * dy;
-    let t = if len2 > 0.0 { (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
+    let t = if len2 > 0.0 {
+        (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     ((a[0] + t * dx - p[0]).powi(2) + (a[1] + t * dy - p[1]).powi(2)).sqrt()
 }
 
@@ -205,7 +223,11 @@ pub struct Monitor {
 impl Monitor {
     /// A monitor with nothing alerting.
     pub fn new(config: AlertConfig) -> Monitor {
-        Monitor { config, alerting: HashSet::new(), near: Vec::new() }
+        Monitor {
+            config,
+            alerting: HashSet::new(),
+            near: Vec::new(),
+        }
     }
 
     /// Features alerting now.
@@ -215,9 +237,18 @@ impl Monitor {
 
     /// Checks one fix at (e, n) metres EPSG:25832 with horizontal σ; appends
     /// enter/exit events to `events` (exits first, in feature order).
-    pub fn check(&mut self, index: &HazardIndex, e: f64, n: f64, sigma: Option<f64>, events: &mut Vec<Alert>) {
+    pub fn check(
+        &mut self,
+        index: &HazardIndex,
+        e: f64,
+        n: f64,
+        sigma: Option<f64>,
+        events: &mut Vec<Alert>,
+    ) {
         let c = self.config;
-        let sigma = sigma.filter(|s| s.is_finite() && *s >= 0.0).unwrap_or(c.unknown_sigma);
+        let sigma = sigma
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .unwrap_or(c.unknown_sigma);
         let t_max = c.dangerous_m.max(c.very_dangerous_m);
         let search = t_max + 2.0 * sigma + c.exit_margin_m;
         index.near(e, n, search, &mut self.near);
@@ -225,7 +256,11 @@ impl Monitor {
         for &k in &self.alerting {
             let f = index.feature(k);
             let enter = c.threshold(f.hazard) + 2.0 * sigma;
-            let d = self.near.iter().find(|(j, _)| *j == k).map_or(f64::INFINITY, |x| x.1);
+            let d = self
+                .near
+                .iter()
+                .find(|(j, _)| *j == k)
+                .map_or(f64::INFINITY, |x| x.1);
             if d > enter + c.exit_margin_m {
                 exits.push(k);
             }
@@ -234,7 +269,11 @@ impl Monitor {
         for k in exits {
             self.alerting.remove(&k);
             let f = index.feature(k);
-            let d = self.near.iter().find(|(j, _)| *j == k).map_or(f64::INFINITY, |x| x.1);
+            let d = self
+                .near
+                .iter()
+                .find(|(j, _)| *j == k)
+                .map_or(f64::INFINITY, |x| x.1);
             events.push(Alert {
                 transition: Transition::Exit,
                 feature: f,
@@ -248,7 +287,13 @@ impl Monitor {
             let f = index.feature(k);
             let enter = c.threshold(f.hazard) + 2.0 * sigma;
             if d <= enter && self.alerting.insert(k) {
-                events.push(Alert { transition: Transition::Enter, feature: f, distance_m: d, enter_radius_m: enter, sigma_m: sigma });
+                events.push(Alert {
+                    transition: Transition::Enter,
+                    feature: f,
+                    distance_m: d,
+                    enter_radius_m: enter,
+                    sigma_m: sigma,
+                });
             }
         }
     }

@@ -42,7 +42,11 @@ fn gpsd_tpvs(log: &str, chk: &str) -> Vec<Tpv> {
             let v: Value = serde_json::from_str(l).unwrap_or(Value::Null);
             if v["class"] == "TPV" {
                 let (line, sentence) = last.clone().unwrap_or((0, "(before any sentence)".into()));
-                out.push(Tpv { line, sentence, json: v });
+                out.push(Tpv {
+                    line,
+                    sentence,
+                    json: v,
+                });
             }
         }
     }
@@ -60,7 +64,11 @@ fn compare(t: &Tpv, f: &Fix) -> Result<(), (String, bool)> {
         why.push(format!("mode gpsd {mode} ours {}", f.mode.gpsd()));
     }
     // gpsd leaves `status` out for 0 (unknown) and 1 (plain GPS fix).
-    let same_status = if j.get("status").is_none() { f.status <= 1 } else { u64::from(f.status) == status };
+    let same_status = if j.get("status").is_none() {
+        f.status <= 1
+    } else {
+        u64::from(f.status) == status
+    };
     if !same_status {
         why.push(format!("status gpsd {status} ours {}", f.status));
     }
@@ -109,8 +117,13 @@ fn fixes_agree_with_gpsd_tpv() {
         .filter(|p| Path::new(&format!("{}.chk", p.display())).exists())
         .collect();
     logs.sort();
-    assert!(logs.len() >= 50, "expected the gpsd logs, found {}", logs.len());
-    let (mut total, mut agree, mut extra_total, mut malformed_total) = (0usize, 0usize, 0usize, 0usize);
+    assert!(
+        logs.len() >= 50,
+        "expected the gpsd logs, found {}",
+        logs.len()
+    );
+    let (mut total, mut agree, mut extra_total, mut malformed_total) =
+        (0usize, 0usize, 0usize, 0usize);
     let mut agree_receiver = 0usize;
     for log_path in &logs {
         let name = log_path.file_name().unwrap().to_string_lossy().to_string();
@@ -157,7 +170,13 @@ fn fixes_agree_with_gpsd_tpv() {
                 println!("EXTRA {name}:{l}: we reported a fix where gpsd did not");
             }
         }
-        let pct = |n: usize| if tpvs.is_empty() { 100.0 } else { 100.0 * n as f64 / tpvs.len() as f64 };
+        let pct = |n: usize| {
+            if tpvs.is_empty() {
+                100.0
+            } else {
+                100.0 * n as f64 / tpvs.len() as f64
+            }
+        };
         println!(
             "FILE {name}: {} TPV; strict {ok} ({:.1} %); receiver data {ok_receiver} ({:.1} %); {extra} extra fixes; {} malformed lines",
             tpvs.len(),
@@ -178,6 +197,9 @@ fn fixes_agree_with_gpsd_tpv() {
     );
     // The issue asks for 99 % strict; see the module comment for why the
     // strict figure cannot get there without gpsd's private geoid table.
-    assert!(pct_receiver >= 98.5, "only {pct_receiver:.2} % of gpsd's TPV records agree on receiver data");
+    assert!(
+        pct_receiver >= 98.5,
+        "only {pct_receiver:.2} % of gpsd's TPV records agree on receiver data"
+    );
     assert!(pct >= 75.0, "strict agreement fell to {pct:.2} %");
 }

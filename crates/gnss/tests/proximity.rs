@@ -18,16 +18,24 @@ const N0: f64 = 6_200_000.0;
 fn network() -> (Vec<(Uuid, Hazard, Geometry<f64>)>, Uuid) {
     let cable = Uuid::from_u128(1);
     let v = vec![
-        (cable, Hazard::VeryDangerous, Geometry::LineString(line_string![(x: E0, y: N0), (x: E0 + 100.0, y: N0)])),
+        (
+            cable,
+            Hazard::VeryDangerous,
+            Geometry::LineString(line_string![(x: E0, y: N0), (x: E0 + 100.0, y: N0)]),
+        ),
         (
             Uuid::from_u128(2),
             Hazard::Dangerous,
-            Geometry::LineString(line_string![(x: E0, y: N0 + 30.0), (x: E0 + 100.0, y: N0 + 30.0)]),
+            Geometry::LineString(
+                line_string![(x: E0, y: N0 + 30.0), (x: E0 + 100.0, y: N0 + 30.0)],
+            ),
         ),
         (
             Uuid::from_u128(3),
             Hazard::NotDangerous,
-            Geometry::LineString(line_string![(x: E0 + 40.0, y: N0 - 50.0), (x: E0 + 60.0, y: N0 + 50.0)]),
+            Geometry::LineString(
+                line_string![(x: E0 + 40.0, y: N0 - 50.0), (x: E0 + 60.0, y: N0 + 50.0)],
+            ),
         ),
     ];
     (v, cable)
@@ -44,7 +52,13 @@ fn run(sigma: f64) -> Vec<(usize, Transition, f64)> {
     let mut events = Vec::new();
     for i in 0..=40usize {
         events.clear();
-        m.check(&index, E0 + 50.0, N0 - 20.0 + i as f64, Some(sigma), &mut events);
+        m.check(
+            &index,
+            E0 + 50.0,
+            N0 - 20.0 + i as f64,
+            Some(sigma),
+            &mut events,
+        );
         for a in &events {
             assert_eq!(a.feature.id, cable, "only the cable may alert");
             out.push((i, a.transition, a.distance_m));
@@ -87,7 +101,14 @@ fn larger_sigma_alerts_earlier_exactly_as_the_rule_says() {
         m.check(&index, E0 + 50.0, N0 - 20.0 + i as f64, None, &mut ev);
         seen.extend(ev.iter().map(|a| (i, a.transition, a.feature.id.as_u128())));
     }
-    assert_eq!(seen, vec![(8, Transition::Enter, 1), (34, Transition::Exit, 1), (39, Transition::Enter, 2)]);
+    assert_eq!(
+        seen,
+        vec![
+            (8, Transition::Enter, 1),
+            (34, Transition::Exit, 1),
+            (39, Transition::Enter, 2)
+        ]
+    );
 }
 
 #[test]
@@ -113,26 +134,42 @@ fn rtree_search_matches_brute_force() {
     for k in 0..2000u128 {
         let (x, y) = (rng.gen_range(0.0..2000.0), rng.gen_range(0.0..2000.0));
         let pts: Vec<(f64, f64)> = (0..rng.gen_range(2..6))
-            .map(|_| (x + rng.gen_range(-30.0..30.0), y + rng.gen_range(-30.0..30.0)))
+            .map(|_| {
+                (
+                    x + rng.gen_range(-30.0..30.0),
+                    y + rng.gen_range(-30.0..30.0),
+                )
+            })
             .collect();
-        feats.push((Uuid::from_u128(k), Hazard::Dangerous, Geometry::LineString(pts.into())));
+        feats.push((
+            Uuid::from_u128(k),
+            Hazard::Dangerous,
+            Geometry::LineString(pts.into()),
+        ));
     }
     let index = HazardIndex::from_geometries(feats.iter().map(|(id, h, g)| (*id, *h, g)));
     let mut out = Vec::new();
     for _ in 0..300 {
-        let (e, n, r) = (rng.gen_range(0.0..2000.0), rng.gen_range(0.0..2000.0), rng.gen_range(0.5..40.0));
+        let (e, n, r) = (
+            rng.gen_range(0.0..2000.0),
+            rng.gen_range(0.0..2000.0),
+            rng.gen_range(0.5..40.0),
+        );
         index.near(e, n, r, &mut out);
         let mut got: Vec<(u32, f64)> = out.clone();
         got.sort_by_key(|x| x.0);
         let mut want = Vec::new();
         for (k, (_, _, g)) in feats.iter().enumerate() {
-            let Geometry::LineString(ls) = g else { unreachable!() };
+            let Geometry::LineString(ls) = g else {
+                unreachable!()
+            };
             let d = ls
                 .lines()
                 .map(|l| {
                     let (a, b) = (l.start, l.end);
                     let (dx, dy) = (b.x - a.x, b.y - a.y);
-                    let t = (((e - a.x) * dx + (n - a.y) * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0);
+                    let t =
+                        (((e - a.x) * dx + (n - a.y) * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0);
                     ((a.x + t * dx - e).powi(2) + (a.y + t * dy - n).powi(2)).sqrt()
                 })
                 .fold(f64::INFINITY, f64::min);

@@ -19,16 +19,35 @@ fn kms3_observation_header_and_span() {
     assert_eq!(ix.version, "4.00");
     assert_eq!(ix.marker_name.as_deref(), Some("KMS3"));
     let r = ix.receiver.as_ref().unwrap();
-    assert_eq!((r.number.as_str(), r.kind.as_str(), r.version.as_str()), ("3079701", "SEPT POLARX5", "5.4.0-patch1"));
+    assert_eq!(
+        (r.number.as_str(), r.kind.as_str(), r.version.as_str()),
+        ("3079701", "SEPT POLARX5", "5.4.0-patch1")
+    );
     let a = ix.antenna.as_ref().unwrap();
-    assert_eq!((a.number.as_str(), a.kind.as_str()), ("6200520017", "ASH701945E_M    NONE"));
-    assert_eq!(ix.approx_xyz, Some([3516213.4380, 781859.8595, 5246037.9660]));
+    assert_eq!(
+        (a.number.as_str(), a.kind.as_str()),
+        ("6200520017", "ASH701945E_M    NONE")
+    );
+    assert_eq!(
+        ix.approx_xyz,
+        Some([3516213.4380, 781859.8595, 5246037.9660])
+    );
     // Independent check with PROJ's cs2cs (+proj=geocent +ellps=GRS80 to longlat):
     // 12.53624685 E, 55.70467121 N, 64.26339940 m (Copenhagen).
     let [lat, lon, h] = ix.approx_llh.unwrap();
-    assert!((lat - 55.70467121).abs() < 1e-8 && (lon - 12.53624685).abs() < 1e-8 && (h - 64.2634).abs() < 1e-3, "{lat} {lon} {h}");
+    assert!(
+        (lat - 55.70467121).abs() < 1e-8
+            && (lon - 12.53624685).abs() < 1e-8
+            && (h - 64.2634).abs() < 1e-3,
+        "{lat} {lon} {h}"
+    );
     assert_eq!(ix.interval_s, Some(30.0));
-    let t = |h, m, s| NaiveDate::from_ymd_opt(2022, 6, 8).unwrap().and_hms_opt(h, m, s).unwrap();
+    let t = |h, m, s| {
+        NaiveDate::from_ymd_opt(2022, 6, 8)
+            .unwrap()
+            .and_hms_opt(h, m, s)
+            .unwrap()
+    };
     assert_eq!(ix.first_epoch, Some(t(10, 0, 0)));
     // The header claims 120 epochs to 10:59:30 (TIME OF LAST OBS,
     // GFZRNX.NUM_EPOCHS), but the file in shared data is an excerpt: its
@@ -56,7 +75,13 @@ fn kms3_navigation_file_gzipped() {
     let mut sys = ix.systems.clone();
     sys.sort();
     assert_eq!(sys, vec!['C', 'E', 'G', 'J', 'R', 'S']);
-    assert!(ix.first_epoch.unwrap() <= NaiveDate::from_ymd_opt(2022, 6, 8).unwrap().and_hms_opt(10, 0, 0).unwrap());
+    assert!(
+        ix.first_epoch.unwrap()
+            <= NaiveDate::from_ymd_opt(2022, 6, 8)
+                .unwrap()
+                .and_hms_opt(10, 0, 0)
+                .unwrap()
+    );
 }
 
 #[test]

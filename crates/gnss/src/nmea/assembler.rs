@@ -159,8 +159,8 @@ impl Assembler {
     /// `line` is stored in the fix (1-based line of the input).
     pub fn push(&mut self, s: &Sentence<'_>, line: usize) -> Option<Fix> {
         let mask = self.parse(s);
-        let report = mask & REPORT_IS != 0
-            || (!self.end_reliable && mask & (LATLON_SET | MODE_SET) != 0);
+        let report =
+            mask & REPORT_IS != 0 || (!self.end_reliable && mask & (LATLON_SET | MODE_SET) != 0);
         self.merge(mask);
         report.then(|| self.snapshot(line))
     }
@@ -245,7 +245,10 @@ impl Assembler {
             "VTG" => self.vtg(s),
             "GSV" => {
                 // Only the last part of a GSV series completes the sky view.
-                let (total, part) = (super::fields::atoi(s.field(1)), super::fields::atoi(s.field(2)));
+                let (total, part) = (
+                    super::fields::atoi(s.field(1)),
+                    super::fields::atoi(s.field(2)),
+                );
                 if s.count() > 3 && part >= 1 && part < total {
                     self.gsx_more = true;
                     0
@@ -267,8 +270,13 @@ impl Assembler {
         }
         self.hour = t.hour;
         self.new.time = self.date.and_then(|d| {
-            d.and_hms_nano_opt(u32::from(t.hour), u32::from(t.minute), u32::from(t.second.min(59)), t.nanos)
-                .map(|n| n.and_utc())
+            d.and_hms_nano_opt(
+                u32::from(t.hour),
+                u32::from(t.minute),
+                u32::from(t.second.min(59)),
+                t.nanos,
+            )
+            .map(|n| n.and_utc())
         });
         self.new.stamp = t.stamp;
         if latch {
@@ -373,7 +381,11 @@ impl Assembler {
                 }
                 let mut status;
                 if let Some((lat, lon)) = r.lat_lon {
-                    status = if r.status == b'D' { STATUS_DGPS } else { STATUS_GPS };
+                    status = if r.status == b'D' {
+                        STATUS_DGPS
+                    } else {
+                        STATUS_GPS
+                    };
                     self.new.lat = lat;
                     self.new.lon = lon;
                     mask |= LATLON_SET;
@@ -568,7 +580,8 @@ impl Assembler {
 
     fn vtg(&mut self, s: &Sentence<'_>) -> u32 {
         let v = Vtg::decode(s);
-        if v.track.is_none() || v.speed.is_none() || s.count() > 9 && matches!(v.mode, b'E' | b'N') {
+        if v.track.is_none() || v.speed.is_none() || s.count() > 9 && matches!(v.mode, b'E' | b'N')
+        {
             return 0;
         }
         self.new.track = v.track.unwrap_or(f64::NAN);
@@ -642,7 +655,8 @@ impl Assembler {
             }
         }
         if f.time.is_some() {
-            let moved = (f.stamp - self.lastfix.stamp).abs() > 0.0099 || self.lastfix.time.is_none();
+            let moved =
+                (f.stamp - self.lastfix.stamp).abs() > 0.0099 || self.lastfix.time.is_none();
             if moved {
                 self.oldfix = self.lastfix;
             }

@@ -175,7 +175,9 @@ impl Gsa {
         let ok = complete && s.count() <= 19;
         Gsa {
             mode: s.field(2).bytes().next().unwrap_or(0),
-            used: (3..s.count().saturating_sub(3).min(15)).filter(|&i| atoi(s.field(i)) > 0).count(),
+            used: (3..s.count().saturating_sub(3).min(15))
+                .filter(|&i| atoi(s.field(i)) > 0)
+                .count(),
             pdop: if ok { dop(15) } else { None },
             hdop: if ok { dop(16) } else { None },
             vdop: if ok { dop(17) } else { None },
@@ -298,13 +300,16 @@ mod tests {
     fn gst_sigma_is_drms() {
         let line = with_checksum("GPGST,172814.0,0.006,0.023,0.020,273.6,0.023,0.020,0.031");
         let g = Gst::decode(&Sentence::parse(line.as_bytes()).unwrap());
-        assert!((g.sigma_h().unwrap() - (0.023f64.powi(2) + 0.020f64.powi(2)).sqrt()).abs() < 1e-12);
+        assert!(
+            (g.sigma_h().unwrap() - (0.023f64.powi(2) + 0.020f64.powi(2)).sqrt()).abs() < 1e-12
+        );
         assert_eq!(g.alt_sd, Some(0.031));
     }
 
     #[test]
     fn rmc_gsa_zda() {
-        let l = with_checksum("GPRMC,183530.00,A,2037.7601,N,08704.0737,W,10.0,359.4,231207,01,W,A");
+        let l =
+            with_checksum("GPRMC,183530.00,A,2037.7601,N,08704.0737,W,10.0,359.4,231207,01,W,A");
         let r = Rmc::decode(&Sentence::parse(l.as_bytes()).unwrap());
         assert_eq!(r.date, Some((2007, 12, 23)));
         assert_eq!(r.faa, Some(b'A'));

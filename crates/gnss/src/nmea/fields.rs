@@ -70,7 +70,11 @@ pub fn degrees(s: &str) -> Option<f64> {
     let whole = atoi(int);
     let deg = whole / 100;
     let minutes = (whole - deg * 40) as f64;
-    let frac = if s.len() > dot + 1 { s[dot..].parse::<f64>().ok()? } else { 0.0 };
+    let frac = if s.len() > dot + 1 {
+        s[dot..].parse::<f64>().ok()?
+    } else {
+        0.0
+    };
     let v = (minutes + frac) * (1.0 / 60.0);
     v.is_finite().then_some(v)
 }
@@ -147,8 +151,14 @@ mod tests {
     #[test]
     fn degrees_match_hand_values() {
         // 41 deg 34.49795459 min = 41.574965909833...
-        assert_eq!(format!("{:.9}", degrees("4134.49795459").unwrap()), "41.574965910");
-        assert_eq!(format!("{:.9}", degrees("09345.03431408").unwrap()), "93.750571901");
+        assert_eq!(
+            format!("{:.9}", degrees("4134.49795459").unwrap()),
+            "41.574965910"
+        );
+        assert_eq!(
+            format!("{:.9}", degrees("09345.03431408").unwrap()),
+            "93.750571901"
+        );
         assert_eq!(degrees("4134"), None);
         assert_eq!(degrees(""), None);
         let (la, lo) = lat_lon("4807.038", "S", "01131.000", "W").unwrap();
@@ -158,7 +168,10 @@ mod tests {
     #[test]
     fn time_and_numbers() {
         let t = time_of_day("132819.60").unwrap();
-        assert_eq!((t.hour, t.minute, t.second, t.nanos), (13, 28, 19, 600_000_000));
+        assert_eq!(
+            (t.hour, t.minute, t.second, t.nanos),
+            (13, 28, 19, 600_000_000)
+        );
         assert!((t.stamp - 132819.6).abs() < 1e-9);
         assert_eq!(time_of_day("1328"), None);
         assert_eq!(time_of_day("256000"), None);

@@ -202,12 +202,24 @@ mod tests {
     fn checksum_mismatch_is_reported() {
         let e = Sentence::parse(b"$GPGSA,A,3,04,05,,09,12,,,24,,,,,2.5,1.3,2.1*38").unwrap_err();
         assert_eq!(e, Reason::ChecksumMismatch(0x39, 0x38));
-        assert_eq!(Sentence::parse(b"$GPGSA,A,3").unwrap_err(), Reason::NoChecksum);
+        assert_eq!(
+            Sentence::parse(b"$GPGSA,A,3").unwrap_err(),
+            Reason::NoChecksum
+        );
         assert_eq!(Sentence::parse(b"GPGSA,A*00").unwrap_err(), Reason::NoStart);
-        assert_eq!(Sentence::parse(b"$GPGSA*4").unwrap_err(), Reason::BadChecksumField);
+        assert_eq!(
+            Sentence::parse(b"$GPGSA*4").unwrap_err(),
+            Reason::BadChecksumField
+        );
         let long = vec![b'$'; MAX_LINE + 1];
-        assert_eq!(Sentence::parse(&long).unwrap_err(), Reason::TooLong(MAX_LINE + 1));
-        assert_eq!(Sentence::parse(b"$GP\xffA*00").unwrap_err(), Reason::NotAscii);
+        assert_eq!(
+            Sentence::parse(&long).unwrap_err(),
+            Reason::TooLong(MAX_LINE + 1)
+        );
+        assert_eq!(
+            Sentence::parse(b"$GP\xffA*00").unwrap_err(),
+            Reason::NotAscii
+        );
     }
 
     #[test]

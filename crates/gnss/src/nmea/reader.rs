@@ -135,7 +135,12 @@ impl Decoder {
         Ok(())
     }
 
-    fn finish_line(&mut self, buf: &mut Vec<u8>, overlong: &mut usize, on_fix: &mut impl FnMut(Fix)) {
+    fn finish_line(
+        &mut self,
+        buf: &mut Vec<u8>,
+        overlong: &mut usize,
+        on_fix: &mut impl FnMut(Fix),
+    ) {
         if *overlong > 0 {
             self.report.lines += 1;
             let n = self.report.lines;
@@ -185,7 +190,8 @@ mod tests {
 
     #[test]
     fn malformed_lines_are_counted_not_fatal() {
-        let good = with_checksum("GPGGA,120000.00,5540.0000,N,01230.0000,E,1,08,0.9,10.0,M,40.0,M,,");
+        let good =
+            with_checksum("GPGGA,120000.00,5540.0000,N,01230.0000,E,1,08,0.9,10.0,M,40.0,M,,");
         let text = format!(
             "# header\n{good}\n$GPGGA,broken*00\n{}\n\u{1}\u{2}binary\n{good}\n",
             "x".repeat(400)
@@ -196,7 +202,10 @@ mod tests {
         assert_eq!(report.sentences, 2);
         assert_eq!(report.malformed_count, 3);
         assert_eq!(report.malformed[0].line, 3);
-        assert!(matches!(report.malformed[0].reason, Reason::ChecksumMismatch(..)));
+        assert!(matches!(
+            report.malformed[0].reason,
+            Reason::ChecksumMismatch(..)
+        ));
         assert_eq!(report.malformed[1].reason, Reason::TooLong(400));
         assert_eq!(report.malformed[2].reason, Reason::NoStart);
         // Both GGAs report (no cycle ender learnt: same time, no clear).
@@ -209,15 +218,26 @@ mod tests {
 
     #[test]
     fn reader_and_bytes_agree_and_cap_long_lines() {
-        let good = with_checksum("GPGGA,120000.00,5540.0000,N,01230.0000,E,1,08,0.9,10.0,M,40.0,M,,");
+        let good =
+            with_checksum("GPGGA,120000.00,5540.0000,N,01230.0000,E,1,08,0.9,10.0,M,40.0,M,,");
         let text = format!("{good}\r\n{}\n{good}", "$".repeat(100_000));
         let (a, ra) = decode_bytes(text.as_bytes());
         let mut d = Decoder::new();
         let mut b = Vec::new();
-        d.push_reader(std::io::BufReader::with_capacity(64, text.as_bytes()), |f| b.push(f)).unwrap();
+        d.push_reader(
+            std::io::BufReader::with_capacity(64, text.as_bytes()),
+            |f| b.push(f),
+        )
+        .unwrap();
         let rb = d.finish();
         assert_eq!(a, b);
         assert_eq!(ra, rb);
-        assert_eq!(rb.malformed, vec![Malformed { line: 2, reason: Reason::TooLong(100_000) }]);
+        assert_eq!(
+            rb.malformed,
+            vec![Malformed {
+                line: 2,
+                reason: Reason::TooLong(100_000)
+            }]
+        );
     }
 }

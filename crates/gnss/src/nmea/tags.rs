@@ -21,7 +21,10 @@ pub struct Entry {
 
 /// Sentences gpsd decodes into something other than position, time or
 /// satellites, which still count as "new data" for its reporting.
-const DATA_ONLY: &[&str] = &["PASHR", "PMGNST", "PGRMF", "PGRME", "PGRMZ", "DBT", "DPT", "GBS", "GST", "HDG", "HDT", "MWD", "MWV", "THS", "GRS"];
+const DATA_ONLY: &[&str] = &[
+    "PASHR", "PMGNST", "PGRMF", "PGRME", "PGRMZ", "DBT", "DPT", "GBS", "GST", "HDG", "HDT", "MWD",
+    "MWV", "THS", "GRS",
+];
 
 /// Number of distinct tags (table length + 1).
 pub const TAGS: usize = TABLE.len() + 1;
@@ -115,16 +118,23 @@ const TABLE: &[(&str, usize, bool, bool)] = &[
 /// the two-letter talker, longer names match the whole address; first match wins.
 pub fn lookup(address: &str) -> Option<Entry> {
     let after_talker = address.get(2..).unwrap_or("");
-    TABLE.iter().enumerate().find_map(|(i, &(name, nf, cont, dec))| {
-        let hit = if name.len() == 3 { after_talker == name } else { address == name };
-        hit.then_some(Entry {
-            tag: (i + 1) as u8,
-            decoded: dec,
-            min_fields: nf,
-            continues: cont,
-            yields_data: DATA_ONLY.contains(&name),
+    TABLE
+        .iter()
+        .enumerate()
+        .find_map(|(i, &(name, nf, cont, dec))| {
+            let hit = if name.len() == 3 {
+                after_talker == name
+            } else {
+                address == name
+            };
+            hit.then_some(Entry {
+                tag: (i + 1) as u8,
+                decoded: dec,
+                min_fields: nf,
+                continues: cont,
+                yields_data: DATA_ONLY.contains(&name),
+            })
         })
-    })
 }
 
 #[cfg(test)]

@@ -40,7 +40,10 @@ fn note_systems(ix: &mut RinexIndex, sats: &[u8]) {
     }
 }
 
-pub(super) fn observation<R: BufRead>(lines: &mut Lines<'_, R>, ix: &mut RinexIndex) -> Result<(), GnssError> {
+pub(super) fn observation<R: BufRead>(
+    lines: &mut Lines<'_, R>,
+    ix: &mut RinexIndex,
+) -> Result<(), GnssError> {
     let hatanaka = ix.hatanaka;
     let mut epoch: Vec<u8> = Vec::with_capacity(256);
     loop {
@@ -58,10 +61,16 @@ pub(super) fn observation<R: BufRead>(lines: &mut Lines<'_, R>, ix: &mut RinexIn
             return Err(lines.err("expected an epoch line starting with '>'".into()));
         }
         let text = String::from_utf8_lossy(&epoch).into_owned();
-        let flag = text.get(31..32).and_then(|f| f.trim().parse::<u8>().ok()).unwrap_or(0);
-        let nsat: usize = text.get(32..35).and_then(|n| n.trim().parse().ok()).ok_or_else(|| {
-            lines.err("epoch line without a satellite count in columns 33-35".into())
-        })?;
+        let flag = text
+            .get(31..32)
+            .and_then(|f| f.trim().parse::<u8>().ok())
+            .unwrap_or(0);
+        let nsat: usize = text
+            .get(32..35)
+            .and_then(|n| n.trim().parse().ok())
+            .ok_or_else(|| {
+                lines.err("epoch line without a satellite count in columns 33-35".into())
+            })?;
         if nsat > MAX_SATS {
             return Err(lines.err(format!("{nsat} satellites in one epoch")));
         }
@@ -72,8 +81,12 @@ pub(super) fn observation<R: BufRead>(lines: &mut Lines<'_, R>, ix: &mut RinexIn
             }
             continue;
         }
-        let t = date_time(text.get(1..29).unwrap_or(""))
-            .ok_or_else(|| lines.err(format!("bad epoch time `{}`", text.get(..29).unwrap_or(&text))))?;
+        let t = date_time(text.get(1..29).unwrap_or("")).ok_or_else(|| {
+            lines.err(format!(
+                "bad epoch time `{}`",
+                text.get(..29).unwrap_or(&text)
+            ))
+        })?;
         if ix.first_epoch.is_none() {
             ix.first_epoch = Some(t);
         }
@@ -90,19 +103,31 @@ pub(super) fn observation<R: BufRead>(lines: &mut Lines<'_, R>, ix: &mut RinexIn
                     note_systems(ix, &[s]);
                 }
                 Some(_) => {}
-                None => return Err(lines.err(format!("file ends inside an epoch of {nsat} satellites"))),
+                None => {
+                    return Err(lines.err(format!("file ends inside an epoch of {nsat} satellites")))
+                }
             }
         }
     }
     Ok(())
 }
 
-pub(super) fn navigation<R: BufRead>(lines: &mut Lines<'_, R>, ix: &mut RinexIndex) -> Result<(), GnssError> {
+pub(super) fn navigation<R: BufRead>(
+    lines: &mut Lines<'_, R>,
+    ix: &mut RinexIndex,
+) -> Result<(), GnssError> {
     while let Some(l) = lines.next()? {
         let b = l.as_bytes();
         // A record's first line: system letter, two-digit PRN, then the epoch.
-        if b.len() >= 23 && b[0].is_ascii_uppercase() && b[1].is_ascii_digit() && b[2].is_ascii_digit() && b[3] == b' ' {
-            let Some(t) = date_time(&l[4..23]) else { continue };
+        if b.len() >= 23
+            && b[0].is_ascii_uppercase()
+            && b[1].is_ascii_digit()
+            && b[2].is_ascii_digit()
+            && b[3] == b' '
+        {
+            let Some(t) = date_time(&l[4..23]) else {
+                continue;
+            };
             let s = b[0] as char;
             if !ix.systems.contains(&s) {
                 ix.systems.push(s);

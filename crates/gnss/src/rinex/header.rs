@@ -37,7 +37,12 @@ pub(super) fn date_time(s: &str) -> Option<NaiveDateTime> {
     }
     let whole = sec.trunc() as u32;
     let nanos = ((sec - sec.trunc()) * 1e9).round() as u32;
-    NaiveDate::from_ymd_opt(y, mo, d)?.and_hms_nano_opt(h, mi, whole.min(59), nanos.min(999_999_999))
+    NaiveDate::from_ymd_opt(y, mo, d)?.and_hms_nano_opt(
+        h,
+        mi,
+        whole.min(59),
+        nanos.min(999_999_999),
+    )
 }
 
 pub(super) fn read<R: BufRead>(lines: &mut Lines<'_, R>) -> Result<RinexIndex, GnssError> {
@@ -82,7 +87,9 @@ pub(super) fn read<R: BufRead>(lines: &mut Lines<'_, R>) -> Result<RinexIndex, G
                 };
                 let major: f64 = ix.version.parse().unwrap_or(0.0);
                 if !(3.0..5.0).contains(&major) {
-                    return Err(lines.err(format!("RINEX version {} (3 or 4 supported)", ix.version)));
+                    return Err(
+                        lines.err(format!("RINEX version {} (3 or 4 supported)", ix.version))
+                    );
                 }
                 if ix.kind == FileKind::Navigation {
                     if let Some(&s) = l.as_bytes().get(40) {
@@ -102,10 +109,16 @@ pub(super) fn read<R: BufRead>(lines: &mut Lines<'_, R>) -> Result<RinexIndex, G
                 })
             }
             "ANT # / TYPE" => {
-                ix.antenna = Some(Antenna { number: col(l, 0, 20).to_string(), kind: col(l, 20, 40).to_string() })
+                ix.antenna = Some(Antenna {
+                    number: col(l, 0, 20).to_string(),
+                    kind: col(l, 20, 40).to_string(),
+                })
             }
             "APPROX POSITION XYZ" => {
-                let v: Vec<f64> = col(l, 0, 60).split_whitespace().filter_map(|s| s.parse().ok()).collect();
+                let v: Vec<f64> = col(l, 0, 60)
+                    .split_whitespace()
+                    .filter_map(|s| s.parse().ok())
+                    .collect();
                 if v.len() == 3 && v.iter().any(|c| c.abs() > 1.0) {
                     let xyz = [v[0], v[1], v[2]];
                     ix.approx_xyz = Some(xyz);
@@ -134,5 +147,7 @@ pub(super) fn read<R: BufRead>(lines: &mut Lines<'_, R>) -> Result<RinexIndex, G
             _ => {}
         }
     }
-    Err(lines.err(format!("no END OF HEADER in the first {MAX_HEADER_LINES} lines")))
+    Err(lines.err(format!(
+        "no END OF HEADER in the first {MAX_HEADER_LINES} lines"
+    )))
 }

@@ -110,7 +110,12 @@ pub fn index(name: &str, bytes: &[u8]) -> Result<RinexIndex, GnssError> {
 
 /// Indexes a stream (already decompressed from gzip if it was).
 pub fn index_reader<R: BufRead>(name: &str, r: R, gzip: bool) -> Result<RinexIndex, GnssError> {
-    let mut lines = Lines { r, buf: String::new(), line: 0, name };
+    let mut lines = Lines {
+        r,
+        buf: String::new(),
+        line: 0,
+        name,
+    };
     let mut ix = header::read(&mut lines)?;
     ix.gzip = gzip;
     match ix.kind {
@@ -133,7 +138,9 @@ impl<R: BufRead> Lines<'_, R> {
     /// The next line without its end, or `None` at the end of input.
     fn next(&mut self) -> Result<Option<&str>, GnssError> {
         self.buf.clear();
-        let read = (&mut self.r).take(MAX_LINE as u64 + 2).read_line(&mut self.buf);
+        let read = (&mut self.r)
+            .take(MAX_LINE as u64 + 2)
+            .read_line(&mut self.buf);
         let n = read.map_err(|e| self.err(format!("read failed: {e}")))?;
         if n == 0 {
             return Ok(None);
@@ -147,7 +154,11 @@ impl<R: BufRead> Lines<'_, R> {
     }
 
     fn err(&self, reason: String) -> GnssError {
-        GnssError::Rinex { file: self.name.to_string(), line: self.line, reason }
+        GnssError::Rinex {
+            file: self.name.to_string(),
+            line: self.line,
+            reason,
+        }
     }
 }
 
