@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use forsyning_model::{
-    DatasetId, DigResponse, DigResponseType, InterestArea, NetworkFeature, OrgId, SearchArea,
-    DigResponse, DigResponseType, InterestArea, NetworkFeature, OrgId, Region, SearchArea,
+    DatasetId, DigResponse, DigResponseType, InterestArea, NetworkFeature, OrgId, Region,
+    SearchArea,
 };
 use forsyning_store::Store;
 
