@@ -116,7 +116,6 @@ pub async fn network_near(
     Ok(features)
 }
 
-/// Matches the owners of `area` in `store` (EPSG:25832 metres).
 /// Matches the owners of `area` in a Danish `store` (EPSG:25832 metres).
 pub async fn match_owners(
     store: &dyn Store,
@@ -141,7 +140,7 @@ pub async fn match_owners_in(
     region: &Region,
 ) -> Result<Matched, ApiError> {
     let areas = store.interest_areas_near_shared(area).await?;
-    let features = store.features_near_shared(area).await?;
+    let features = network_near(store, area).await?;
     Ok(Matched {
         responses: answers_due(
             &areas,

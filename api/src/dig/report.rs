@@ -30,12 +30,9 @@ pub enum Disclosure {
     Owner(OrgId),
 }
 
-/// The report of one dig request. Times are UTC; geometries GeoJSON in
-/// EPSG:25832 (metres, easting first).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 /// The report of one dig request. Times are UTC; geometries GeoJSON in the
 /// region's native CRS (metres, easting first).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DigReport {
     pub id: Uuid,
     #[schema(value_type = String)]
@@ -50,12 +47,10 @@ pub struct DigReport {
     pub buffer_m: f64,
     pub purpose: String,
     pub contact: String,
-    /// Always `EPSG:25832`.
-    pub crs: &'static str,
-    #[schema(value_type = Object)]
     /// The region's native CRS, `EPSG:25832` in Denmark, `EPSG:28992` in
     /// the Netherlands.
     pub crs: String,
+    #[schema(value_type = Object)]
     pub polygon: Value,
     pub owners: Vec<OwnerAnswer>,
     /// Absent when the caller may see no feature of this request.

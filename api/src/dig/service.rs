@@ -6,9 +6,7 @@ use forsyning_store::{DigRecord, Store};
 use uuid::Uuid;
 
 use super::intake::DigIntake;
-use super::matching::{contacts, match_owners, network_near};
-use super::matching::{contacts, match_owners_in};
-use super::report::{build_report, DigReport, Disclosure};
+use super::matching::{contacts, match_owners_in, network_near};
 use super::report::{build_report_in, DigReport, Disclosure};
 use crate::audit::{self, Disclosed};
 use crate::ApiError;

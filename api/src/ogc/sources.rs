@@ -88,7 +88,7 @@ async fn dig_item(
     let Some(disclosure) = dig_disclosure(p, record, Utc::now())? else {
         return Ok(None);
     };
-    let report = summary(state.store.as_ref(), record, &disclosure).await?;
+    let report = summary(state.store.as_ref(), record, &disclosure, &state.region).await?;
     let mut properties = match serde_json::to_value(&report) {
         Ok(Value::Object(m)) => m,
         _ => Map::new(),

@@ -45,7 +45,7 @@ const CACHE_BYTES: usize = 256 << 20;
 const PRIVATE: &str = "private, no-cache";
 
 #[derive(Debug)]
-struct TileState {
+pub(crate) struct TileState {
     network: NetworkIndex,
     cache: TileCache,
     options: RenderOptions,

@@ -80,10 +80,12 @@ pub enum Command {
     Tiles {
         #[command(subcommand)]
         command: TilesCommand,
+    },
     /// Flood maps from a DEM: fill, bluespots, sea level, cloudburst.
     Flood {
         #[command(subcommand)]
         command: crate::flood::FloodCommand,
+    },
     /// GNSS: decode NMEA logs, index RINEX files.
     Gnss {
         #[command(subcommand)]

@@ -80,10 +80,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dig { command } => {
             dig::dig(open_once(&location, r).await?.as_ref(), command, &ctx).await
         }
-        Command::Dig { command } => dig::dig(open_once(&location).await?.as_ref(), command).await,
         Command::Tiles {
             command: TilesCommand::Export(args),
-        } => tiles::export(open_once(&location).await?.as_ref(), args).await,
+        } => tiles::export(open_once(&location, r).await?.as_ref(), args).await,
         Command::Flood { command } => flood::run(command),
         Command::Gnss { command } => gnss::run(command),
         Command::Db {
