@@ -208,10 +208,10 @@ fn self_contact(g: &Geometry<f64>) -> Option<geo_types::Coord<f64>> {
                 let ends_of_ring = closed && i == 0 && j == segs.len() - 1;
                 match line_intersection(segs[i], segs[j]) {
                     None => {}
-                    Some(LineIntersection::Collinear { intersection }) if j == i + 1 => {
-                        if intersection.start != intersection.end {
-                            return Some(segs[i].end);
-                        }
+                    Some(LineIntersection::Collinear { intersection })
+                        if j == i + 1 && intersection.start != intersection.end =>
+                    {
+                        return Some(segs[i].end);
                     }
                     Some(_) if j == i + 1 || ends_of_ring => {}
                     Some(LineIntersection::SinglePoint { intersection, .. }) => {

@@ -145,12 +145,15 @@ impl Climate {
                     ),
                 )
             })?;
-            if !(r.year > mid) || !r.rise_m.is_finite() || !(0.0..=1.0).contains(&r.quantile) {
+            if r.year <= mid || !r.rise_m.is_finite() || !(0.0..=1.0).contains(&r.quantile) {
                 return Err(err(0, format!("rise #{} ({} {}): year must follow the reference, rise be finite, quantile in 0..1", k + 1, r.station, r.scenario)));
             }
         }
         for (k, s) in file.surge.iter().enumerate() {
-            if !(s.return_period_years > 0.0) || !s.level_m.is_finite() {
+            if s.return_period_years.is_nan()
+                || s.return_period_years <= 0.0
+                || !s.level_m.is_finite()
+            {
                 return Err(err(
                     0,
                     format!(

@@ -59,9 +59,9 @@ pub fn write_feature_collection<W: Write>(
     epsg: u32,
     features: impl Iterator<Item = (Map<String, Value>, Value)>,
 ) -> std::io::Result<()> {
-    write!(
+    writeln!(
         out,
-        "{{\"type\":\"FeatureCollection\",\"crs\":{{\"type\":\"name\",\"properties\":{{\"name\":\"urn:ogc:def:crs:EPSG::{epsg}\"}}}},\"features\":[\n"
+        "{{\"type\":\"FeatureCollection\",\"crs\":{{\"type\":\"name\",\"properties\":{{\"name\":\"urn:ogc:def:crs:EPSG::{epsg}\"}}}},\"features\":["
     )?;
     for (k, (props, geom)) in features.enumerate() {
         if k > 0 {

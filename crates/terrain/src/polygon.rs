@@ -27,7 +27,7 @@ pub fn vectorise(labels: &Grid<u32>, georef: &Georef) -> Vec<(u32, MultiPolygon<
     };
     // Directed boundary edges per label, the region on the left in map view.
     // A vertex is (row, col) on the cell lattice.
-    let mut edges: HashMap<u32, Vec<((usize, usize), (usize, usize))>> = HashMap::new();
+    let mut edges: HashMap<u32, Vec<(Vertex, Vertex)>> = HashMap::new();
     for r in 0..h {
         for c in 0..w {
             let l = labels.get(r, c);

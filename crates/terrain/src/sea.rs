@@ -69,6 +69,7 @@ pub fn inundation(
             queue.push_back(i);
         }
     };
+    #[allow(clippy::needless_range_loop)] // `i` also names the cell's row and column
     for i in 0..w * h {
         let (r, c) = (i / w, i % w);
         let on_border = r == 0 || c == 0 || r == h - 1 || c == w - 1;

@@ -40,7 +40,7 @@ pub fn write_gpkg(
             })
             .map_err(e)?;
         let Some((first, _)) = features.first() else {
-            drop(lyr);
+            let _ = lyr;
             txn.commit().map_err(e)?;
             return Ok(());
         };

@@ -46,8 +46,7 @@ pub(super) fn observation<R: BufRead>(
 ) -> Result<(), GnssError> {
     let hatanaka = ix.hatanaka;
     let mut epoch: Vec<u8> = Vec::with_capacity(256);
-    loop {
-        let Some(l) = lines.next()? else { break };
+    while let Some(l) = lines.next()? {
         if l.is_empty() && !hatanaka {
             continue;
         }
