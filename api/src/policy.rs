@@ -46,10 +46,15 @@ impl FeatureScope {
         match self {
             FeatureScope::All => true,
             FeatureScope::Owner(o) => &f.owner_id == o,
-            FeatureScope::DigGrants(grants) => grants.iter().any(|g| {
-                g.delivered_by.contains(&f.owner_id)
-                    && forsyning_store::is_near(&f.geometry, &g.area)
-            }),
+            // A report delivers network features only, never the street
+            // context of a base map dataset.
+            FeatureScope::DigGrants(grants) => {
+                !crate::dig::matching::is_basemap(f)
+                    && grants.iter().any(|g| {
+                        g.delivered_by.contains(&f.owner_id)
+                            && forsyning_store::is_near(&f.geometry, &g.area)
+                    })
+            }
         }
     }
 }

@@ -75,7 +75,7 @@ fn middle_tile(features: &[NetworkFeature]) -> TileCoord {
             )
         });
     let c = r.unwrap().center();
-    let m = forsyning_tiles::project::coord_to_web_mercator(c).unwrap();
+    let m = forsyning_tiles::project::coord_to_web_mercator(c, forsyning_geo::Crs::STORE).unwrap();
     TileCoord::covering(&geo_types::Rect::new(m, m), 16)
         .next()
         .unwrap()
@@ -150,7 +150,7 @@ async fn tiles_have_etags_gzip_audits_and_follow_new_versions() {
     let vertex = geo::CoordsIter::coords_iter(&el[0].geometry)
         .next()
         .unwrap();
-    let c = forsyning_tiles::project::coord_to_lonlat(vertex).unwrap();
+    let c = forsyning_tiles::project::coord_to_lonlat(vertex, forsyning_geo::Crs::STORE).unwrap();
     assert!(
         b[0] <= c.x && c.x <= b[2] && b[1] <= c.y && c.y <= b[3],
         "bounds {b:?} hold the data ({c:?})"

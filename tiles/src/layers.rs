@@ -7,6 +7,7 @@ use geo_types::Geometry;
 
 use crate::project::to_web_mercator;
 use crate::{FieldKind, FieldSpec, LayerSpec, Prop, SourceInfo, TileError, TileFeature};
+use forsyning_geo::Crs;
 
 fn field(name: &'static str, kind: FieldKind, description: &'static str) -> FieldSpec {
     FieldSpec {
@@ -144,10 +145,10 @@ pub fn dig_requests() -> SourceInfo {
     }
 }
 
-/// A network feature (EPSG:25832) as the `network` source shows it.
-pub fn network_feature(f: NetworkFeature) -> Result<TileFeature, TileError> {
+/// A network feature (in `crs`, the store's) as the `network` source shows it.
+pub fn network_feature(f: NetworkFeature, crs: Crs) -> Result<TileFeature, TileError> {
     let mut geometry = f.geometry;
-    to_web_mercator(&mut geometry)
+    to_web_mercator(&mut geometry, crs)
         .map_err(|e| TileError::Projection(format!("feature {}: {e}", f.id)))?;
     let mut props = vec![
         (0, Prop::Uuid(f.id)),
@@ -179,9 +180,9 @@ pub fn network_feature(f: NetworkFeature) -> Result<TileFeature, TileError> {
 }
 
 /// An interest area as the `interest-areas` source shows it.
-pub fn interest_area_feature(a: &InterestArea) -> Result<TileFeature, TileError> {
+pub fn interest_area_feature(a: &InterestArea, crs: Crs) -> Result<TileFeature, TileError> {
     let mut geometry = Geometry::MultiPolygon(a.geometry.clone());
-    to_web_mercator(&mut geometry)
+    to_web_mercator(&mut geometry, crs)
         .map_err(|e| TileError::Projection(format!("interest area {}: {e}", a.id)))?;
     let themes: Vec<&str> = a.themes.iter().map(|t| t.code()).collect();
     Ok(TileFeature {
@@ -200,9 +201,9 @@ pub fn interest_area_feature(a: &InterestArea) -> Result<TileFeature, TileError>
 }
 
 /// A dig request's polygon as the `dig-requests` source shows it.
-pub fn dig_request_feature(r: &DigRequest) -> Result<TileFeature, TileError> {
+pub fn dig_request_feature(r: &DigRequest, crs: Crs) -> Result<TileFeature, TileError> {
     let mut geometry = Geometry::Polygon(r.polygon.clone());
-    to_web_mercator(&mut geometry)
+    to_web_mercator(&mut geometry, crs)
         .map_err(|e| TileError::Projection(format!("dig request {}: {e}", r.id)))?;
     Ok(TileFeature {
         layer: 0,

@@ -74,9 +74,7 @@ pub(super) async fn answer(
     let answer = DigResponseType::from_code(&body.answer)
         .map_err(|e| ApiError::field("invalid_answer", "answer", e))?;
     let area = area_of(&record)?;
-    let count = state
-        .store
-        .features_near(&area)
+    let count = super::matching::network_near(state.store.as_ref(), &area)
         .await?
         .iter()
         .filter(|f| f.owner_id == owner)

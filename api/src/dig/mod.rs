@@ -21,7 +21,7 @@
 pub(crate) mod coordination;
 mod intake;
 pub(crate) mod lifecycle;
-mod matching;
+pub(crate) mod matching;
 pub mod package;
 pub(crate) mod package_routes;
 mod report;

@@ -1,6 +1,7 @@
-//! The two CRSs of the OGC routes (Part 2): CRS84, the default, and
-//! EPSG:25832, the storage CRS. Reprojection runs on PROJ, in blocking
-//! tasks (a `Reprojector` may not leave its thread).
+//! The two CRSs of the OGC routes (Part 2): CRS84, the default, and the
+//! store's native CRS (the region's: EPSG:25832 in Denmark, EPSG:28992 in
+//! the Netherlands). Reprojection runs on PROJ, in blocking tasks (a
+//! `Reprojector` may not leave its thread).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -15,14 +16,14 @@ use crate::ApiError;
 pub enum OgcCrs {
     /// WGS 84 longitude, latitude in degrees.
     Crs84,
-    /// ETRS89 / UTM zone 32N, easting, northing in metres (storage).
-    Utm32,
+    /// The store's CRS, easting, northing in metres (storage).
+    Native(Crs),
 }
 
-/// Where a CRS84 box is clipped before it is projected to UTM zone 32N,
-/// degrees: Europe, where every stored feature lies (the service areas are
-/// Denmark and the Netherlands). Transverse Mercator has no sensible
-/// answer for the far side of the globe.
+/// Where a CRS84 box is clipped before it is projected to the store's
+/// CRS, degrees: Europe, where every service area lies (Denmark, the
+/// Netherlands, INSPIRE regions). Transverse Mercator and the stereographic
+/// RD New have no sensible answer for the far side of the globe.
 const CRS84_CLIP: [f64; 4] = [-30.0, 20.0, 48.0, 85.0];
 
 /// Points per edge when a box is projected: the edges of a box in one CRS
@@ -34,18 +35,26 @@ const EDGE_POINTS: usize = 256;
 const MARGIN_M: f64 = 10.0;
 
 impl OgcCrs {
-    pub const ALL: [OgcCrs; 2] = [OgcCrs::Crs84, OgcCrs::Utm32];
+    /// Denmark's store CRS, ETRS89 / UTM zone 32N (the tests').
+    #[cfg(test)]
+    pub const UTM32: OgcCrs = OgcCrs::Native(Crs::STORE);
+
+    /// Both CRSs of a store in `native`, CRS84 first.
+    pub fn all(native: Crs) -> [OgcCrs; 2] {
+        [OgcCrs::Crs84, OgcCrs::Native(native)]
+    }
 
     /// The OGC URI.
-    pub fn uri(self) -> &'static str {
+    pub fn uri(self) -> String {
         match self {
-            OgcCrs::Crs84 => "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
-            OgcCrs::Utm32 => "http://www.opengis.net/def/crs/EPSG/0/25832",
+            OgcCrs::Crs84 => Crs::CRS84.to_uri(),
+            OgcCrs::Native(c) => c.to_uri(),
         }
     }
 
-    /// The URI, a safe CURIE (`[EPSG:25832]`), a URN or `AUTH:CODE`.
-    pub fn parse(s: &str) -> Result<OgcCrs, String> {
+    /// The URI, a safe CURIE (`[EPSG:25832]`), a URN or `AUTH:CODE` of
+    /// CRS84 or of `native`, the store's CRS.
+    pub fn parse(s: &str, native: Crs) -> Result<OgcCrs, String> {
         let t = s.trim();
         let t = t
             .strip_prefix('[')
@@ -59,22 +68,31 @@ impl OgcCrs {
             | "http://www.opengis.net/def/crs/OGC/0/CRS84"
             | "urn:ogc:def:crs:OGC:1.3:CRS84"
             | "urn:ogc:def:crs:OGC::CRS84"
-            | "OGC:CRS84" => Ok(OgcCrs::Crs84),
-            "http://www.opengis.net/def/crs/EPSG/0/25832"
-            | "urn:ogc:def:crs:EPSG::25832"
-            | "EPSG:25832" => Ok(OgcCrs::Utm32),
-            _ => Err(format!(
-                "{s:?} is not served; the CRSs are {} and {}",
-                OgcCrs::Crs84.uri(),
-                OgcCrs::Utm32.uri()
-            )),
+            | "OGC:CRS84" => return Ok(OgcCrs::Crs84),
+            _ => {}
         }
+        if let Some(code) = native.epsg_code() {
+            let code = code.to_string();
+            let spelled = [
+                format!("http://www.opengis.net/def/crs/EPSG/0/{code}"),
+                format!("urn:ogc:def:crs:EPSG::{code}"),
+                format!("EPSG:{code}"),
+            ];
+            if spelled.iter().any(|c| *c == t) {
+                return Ok(OgcCrs::Native(native));
+            }
+        }
+        Err(format!(
+            "{s:?} is not served; the CRSs are {} and {}",
+            OgcCrs::Crs84.uri(),
+            OgcCrs::Native(native).uri()
+        ))
     }
 
     fn crs(self) -> Crs {
         match self {
             OgcCrs::Crs84 => Crs::CRS84,
-            OgcCrs::Utm32 => Crs::STORE,
+            OgcCrs::Native(c) => c,
         }
     }
 }
@@ -106,12 +124,13 @@ fn with_op<T>(
     })
 }
 
-/// `g` from EPSG:25832 to `to`, in place. Synchronous (PROJ).
-pub fn geometry_from_store(g: &mut Geometry<f64>, to: OgcCrs) -> Result<(), ApiError> {
-    if to == OgcCrs::Utm32 {
+/// `g` from `native`, the store's CRS, to `to`, in place. Synchronous (PROJ).
+pub fn geometry_from_store(g: &mut Geometry<f64>, native: Crs, to: OgcCrs) -> Result<(), ApiError> {
+    let from = OgcCrs::Native(native);
+    if to == from {
         return Ok(());
     }
-    with_op(OgcCrs::Utm32, to, |op| op.transform_geometry(g))
+    with_op(from, to, |op| op.transform_geometry(g))
 }
 
 /// The envelope of box `b` (`[min_x, min_y, max_x, max_y]` in `from`)
@@ -149,7 +168,11 @@ pub fn box_envelope(b: [f64; 4], from: OgcCrs, to: OgcCrs) -> Result<Option<Rect
     }
     edge.push(coord! { x: b[2], y: b[3] });
     with_op(from, to, |op| op.transform_coords(&mut edge))?;
-    let margin = if to == OgcCrs::Utm32 { MARGIN_M } else { 0.0 };
+    let margin = if matches!(to, OgcCrs::Native(_)) {
+        MARGIN_M
+    } else {
+        0.0
+    };
     let (lo, hi) = edge.iter().fold(
         (
             coord! { x: f64::INFINITY, y: f64::INFINITY },
@@ -179,20 +202,20 @@ mod tests {
             "[OGC:CRS84]",
             "urn:ogc:def:crs:OGC:1.3:CRS84",
         ] {
-            assert_eq!(OgcCrs::parse(s), Ok(OgcCrs::Crs84), "{s}");
+            assert_eq!(OgcCrs::parse(s, Crs::STORE), Ok(OgcCrs::Crs84), "{s}");
         }
         for s in [
             "http://www.opengis.net/def/crs/EPSG/0/25832",
             "[EPSG:25832]",
         ] {
-            assert_eq!(OgcCrs::parse(s), Ok(OgcCrs::Utm32), "{s}");
+            assert_eq!(OgcCrs::parse(s, Crs::STORE), Ok(OgcCrs::UTM32), "{s}");
         }
         for s in [
             "EPSG:4326",
             "http://www.opengis.net/def/crs/EPSG/0/7416",
             "",
         ] {
-            assert!(OgcCrs::parse(s).is_err(), "{s}");
+            assert!(OgcCrs::parse(s, Crs::STORE).is_err(), "{s}");
         }
     }
 
@@ -203,7 +226,7 @@ mod tests {
         let r = box_envelope(
             [12.5683, 55.6761, 12.5683, 55.6761],
             OgcCrs::Crs84,
-            OgcCrs::Utm32,
+            OgcCrs::UTM32,
         )
         .unwrap()
         .unwrap();
@@ -211,7 +234,7 @@ mod tests {
         assert!((c.x - 724_351.93).abs() < 0.01 && (c.y - 6_175_804.02).abs() < 0.01);
         assert!((r.width() - 2.0 * MARGIN_M).abs() < 1e-6);
         let mut g = Geometry::Point(geo_types::Point::new(724_351.93, 6_175_804.02));
-        geometry_from_store(&mut g, OgcCrs::Crs84).unwrap();
+        geometry_from_store(&mut g, Crs::STORE, OgcCrs::Crs84).unwrap();
         let Geometry::Point(p) = g else { panic!() };
         assert!((p.x() - 12.5683).abs() < 1e-6 && (p.y() - 55.6761).abs() < 1e-6);
     }
@@ -219,10 +242,10 @@ mod tests {
     #[test]
     fn a_box_outside_europe_is_empty_and_a_large_one_contains_its_edges() {
         assert_eq!(
-            box_envelope([100.0, 10.0, 120.0, 15.0], OgcCrs::Crs84, OgcCrs::Utm32).unwrap(),
+            box_envelope([100.0, 10.0, 120.0, 15.0], OgcCrs::Crs84, OgcCrs::UTM32).unwrap(),
             None
         );
-        let r = box_envelope([5.0, 48.0, 20.0, 70.0], OgcCrs::Crs84, OgcCrs::Utm32)
+        let r = box_envelope([5.0, 48.0, 20.0, 70.0], OgcCrs::Crs84, OgcCrs::UTM32)
             .unwrap()
             .unwrap();
         // Every point of the box's edges, finely sampled, lies inside.
@@ -234,7 +257,7 @@ mod tests {
                 (5.0, 48.0 + 22.0 * t),
                 (20.0, 48.0 + 22.0 * t),
             ] {
-                let c = with_op(OgcCrs::Crs84, OgcCrs::Utm32, |op| {
+                let c = with_op(OgcCrs::Crs84, OgcCrs::UTM32, |op| {
                     op.transform_coord(Coord { x, y })
                 })
                 .unwrap();

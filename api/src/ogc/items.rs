@@ -84,7 +84,11 @@ fn network_ids(c: Collection, items: &[Item]) -> Vec<Uuid> {
 /// The items that pass `q`'s bbox (tested on the geometry, in `bbox-crs`)
 /// and datetime, ordered by id: how many, and the page `q` asks for, in
 /// `q.crs`. Synchronous (PROJ).
-fn select(candidates: Vec<Item>, q: &ItemsParams) -> Result<(usize, Vec<Item>), ApiError> {
+fn select(
+    candidates: Vec<Item>,
+    q: &ItemsParams,
+    native: forsyning_geo::Crs,
+) -> Result<(usize, Vec<Item>), ApiError> {
     let rect = q
         .bbox
         .map(|b| Rect::new(coord! { x: b[0], y: b[1] }, coord! { x: b[2], y: b[3] }));
@@ -96,11 +100,11 @@ fn select(candidates: Vec<Item>, q: &ItemsParams) -> Result<(usize, Vec<Item>), 
             continue;
         }
         if let Some(r) = rect {
-            let hit = if q.bbox_crs == OgcCrs::Utm32 {
+            let hit = if q.bbox_crs == OgcCrs::Native(native) {
                 item.geometry.intersects(&r)
             } else {
                 let mut g = item.geometry.clone();
-                geometry_from_store(&mut g, q.bbox_crs)?;
+                geometry_from_store(&mut g, native, q.bbox_crs)?;
                 g.intersects(&r)
             };
             if !hit {
@@ -113,7 +117,7 @@ fn select(candidates: Vec<Item>, q: &ItemsParams) -> Result<(usize, Vec<Item>), 
     let n = matched.len();
     let mut page: Vec<Item> = matched.into_iter().skip(q.offset).take(q.limit).collect();
     for item in &mut page {
-        geometry_from_store(&mut item.geometry, q.crs)?;
+        geometry_from_store(&mut item.geometry, native, q.crs)?;
     }
     Ok((n, page))
 }
@@ -174,19 +178,20 @@ pub(crate) async fn items(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let c = Collection::from_id(&id).ok_or(ApiError::NotFound)?;
-    let q = ItemsParams::parse(&uri)?;
+    let native = state.native_crs;
+    let q = ItemsParams::parse(&uri, native)?;
     let envelope = match q.bbox {
         None => None,
         Some(b) => {
             let from = q.bbox_crs;
-            let e = blocking(move || box_envelope(b, from, OgcCrs::Utm32)).await?;
+            let e = blocking(move || box_envelope(b, from, OgcCrs::Native(native))).await?;
             Some(e.unwrap_or_else(nowhere))
         }
     };
     let candidates = sources::items(&state, &p, c, envelope.as_ref()).await?;
     let base = format!("{}/collections/{}", base_url(&headers), c.id());
     let query = q.clone();
-    let (matched, page) = blocking(move || select(candidates, &query)).await?;
+    let (matched, page) = blocking(move || select(candidates, &query, native)).await?;
     let mut links = vec![
         Link::new(
             format!("{base}/items?{}", q.query_at(q.offset)),
@@ -247,12 +252,13 @@ pub(crate) async fn item(
 ) -> Result<Response, ApiError> {
     let c = Collection::from_id(&id).ok_or(ApiError::NotFound)?;
     let q = parse_query(&uri, &ITEM)?;
-    let crs = output_crs(&q)?;
+    let native = state.native_crs;
+    let crs = output_crs(&q, native)?;
     let Some(mut item) = sources::item(&state, &p, c, &fid).await? else {
         return Err(ApiError::NotFound);
     };
     item = blocking(move || {
-        geometry_from_store(&mut item.geometry, crs)?;
+        geometry_from_store(&mut item.geometry, native, crs)?;
         Ok(item)
     })
     .await?;

@@ -45,7 +45,7 @@ pub struct Extent {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SpatialExtent {
     bbox: Vec<Vec<f64>>,
-    crs: &'static str,
+    crs: String,
 }
 
 /// One collection's description.
@@ -58,9 +58,9 @@ pub struct CollectionInfo {
     links: Vec<Link>,
     extent: Extent,
     item_type: &'static str,
-    /// CRS84 first, then EPSG:25832.
-    crs: Vec<&'static str>,
-    storage_crs: &'static str,
+    /// CRS84 first, then the store's CRS.
+    crs: Vec<String>,
+    storage_crs: String,
 }
 
 /// Every collection.
@@ -103,7 +103,8 @@ pub(crate) async fn conformance(uri: Uri) -> Result<Json<Conformance>, ApiError>
 async fn extent(state: &AppState) -> Result<Extent, ApiError> {
     let a = state.dig_limits.service_area;
     let b = [a.min().x, a.min().y, a.max().x, a.max().y];
-    let r = tokio::task::spawn_blocking(move || box_envelope(b, OgcCrs::Utm32, OgcCrs::Crs84))
+    let native = OgcCrs::Native(state.native_crs);
+    let r = tokio::task::spawn_blocking(move || box_envelope(b, native, OgcCrs::Crs84))
         .await
         .map_err(|e| ApiError::Internal(format!("extent task: {e}")))??
         .ok_or_else(|| ApiError::Internal("the service area has no CRS84 extent".into()))?;
@@ -122,7 +123,7 @@ async fn extent(state: &AppState) -> Result<Extent, ApiError> {
     })
 }
 
-fn info(c: Collection, base: &str, extent: Extent) -> CollectionInfo {
+fn info(c: Collection, base: &str, extent: Extent, native: forsyning_geo::Crs) -> CollectionInfo {
     let href = format!("{base}/collections/{}", c.id());
     CollectionInfo {
         id: c.id(),
@@ -134,8 +135,8 @@ fn info(c: Collection, base: &str, extent: Extent) -> CollectionInfo {
         ],
         extent,
         item_type: "feature",
-        crs: OgcCrs::ALL.iter().map(|c| c.uri()).collect(),
-        storage_crs: OgcCrs::Utm32.uri(),
+        crs: OgcCrs::all(native).iter().map(|c| c.uri()).collect(),
+        storage_crs: OgcCrs::Native(native).uri(),
     }
 }
 
@@ -153,7 +154,7 @@ pub(crate) async fn collections(
         links: vec![Link::new(format!("{base}/collections"), "self", JSON)],
         collections: Collection::ALL
             .into_iter()
-            .map(|c| info(c, &base, extent.clone()))
+            .map(|c| info(c, &base, extent.clone(), state.native_crs))
             .collect(),
     }))
 }
@@ -170,5 +171,10 @@ pub(crate) async fn collection(
 ) -> Result<Json<CollectionInfo>, ApiError> {
     parse_query(&uri, &COMMON)?;
     let c = Collection::from_id(&id).ok_or(ApiError::NotFound)?;
-    Ok(Json(info(c, &base_url(&headers), extent(&state).await?)))
+    Ok(Json(info(
+        c,
+        &base_url(&headers),
+        extent(&state).await?,
+        state.native_crs,
+    )))
 }

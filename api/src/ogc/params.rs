@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::crs::OgcCrs;
 use crate::ApiError;
+use forsyning_geo::Crs;
 
 /// Items per page unless `limit` says otherwise.
 pub const DEFAULT_LIMIT: usize = 100;
@@ -185,20 +186,21 @@ fn number(q: &HashMap<String, String>, name: &str, min: usize) -> Result<Option<
         .transpose()
 }
 
-/// The `crs` parameter (CRS84 by default).
-pub fn output_crs(q: &HashMap<String, String>) -> Result<OgcCrs, ApiError> {
+/// The `crs` parameter (CRS84 by default), of a store in `native`.
+pub fn output_crs(q: &HashMap<String, String>, native: Crs) -> Result<OgcCrs, ApiError> {
     q.get("crs")
-        .map(|c| OgcCrs::parse(c).map_err(|why| invalid("crs", why)))
+        .map(|c| OgcCrs::parse(c, native).map_err(|why| invalid("crs", why)))
         .transpose()
         .map(|c| c.unwrap_or(OgcCrs::Crs84))
 }
 
 impl ItemsParams {
-    pub fn parse(uri: &Uri) -> Result<Self, ApiError> {
+    /// The parameters of `uri`, for a store in `native`.
+    pub fn parse(uri: &Uri, native: Crs) -> Result<Self, ApiError> {
         let q = parse_query(uri, &ITEMS)?;
         let bbox_crs = q
             .get("bbox-crs")
-            .map(|c| OgcCrs::parse(c).map_err(|why| invalid("bbox-crs", why)))
+            .map(|c| OgcCrs::parse(c, native).map_err(|why| invalid("bbox-crs", why)))
             .transpose()?;
         let bbox = q.get("bbox").map(|b| parse_bbox(b)).transpose()?;
         if bbox.is_none() && bbox_crs.is_some() {
@@ -207,7 +209,7 @@ impl ItemsParams {
         Ok(Self {
             bbox,
             bbox_crs: bbox_crs.unwrap_or(OgcCrs::Crs84),
-            crs: output_crs(&q)?,
+            crs: output_crs(&q, native)?,
             datetime: q.get("datetime").map(|d| parse_datetime(d)).transpose()?,
             limit: number(&q, "limit", 1)?
                 .unwrap_or(DEFAULT_LIMIT)
@@ -267,7 +269,7 @@ mod tests {
             "f=xml",
             "dateTime=2020-01-01",
         ] {
-            let e = ItemsParams::parse(&uri(bad)).unwrap_err();
+            let e = ItemsParams::parse(&uri(bad), Crs::STORE).unwrap_err();
             assert!(matches!(e, ApiError::BadRequest { .. }), "{bad}: {e:?}");
         }
     }
@@ -276,16 +278,18 @@ mod tests {
     fn parameters_read_as_given_and_next_pages_repeat_them() {
         let p = ItemsParams::parse(&uri(
             "bbox=719000,6189000,0,721000,6191000,10&bbox-crs=%5BEPSG:25832%5D&crs=http://www.opengis.net/def/crs/EPSG/0/25832&limit=20000&datetime=2026-01-01/..",
-        ))
+            ),
+            Crs::STORE,
+        )
         .unwrap();
         assert_eq!(p.bbox, Some([719000.0, 6189000.0, 721000.0, 6191000.0]));
-        assert_eq!((p.bbox_crs, p.crs), (OgcCrs::Utm32, OgcCrs::Utm32));
+        assert_eq!((p.bbox_crs, p.crs), (OgcCrs::UTM32, OgcCrs::UTM32));
         assert_eq!(p.limit, MAX_LIMIT);
         let i = p.datetime.unwrap();
         assert_eq!(i.end, None);
-        let again = ItemsParams::parse(&uri(&p.query_at(30))).unwrap();
+        let again = ItemsParams::parse(&uri(&p.query_at(30)), Crs::STORE).unwrap();
         assert_eq!(again, ItemsParams { offset: 30, ..p });
-        let d = ItemsParams::parse(&uri("")).unwrap();
+        let d = ItemsParams::parse(&uri(""), Crs::STORE).unwrap();
         assert_eq!(
             (d.limit, d.offset, d.crs),
             (DEFAULT_LIMIT, 0, OgcCrs::Crs84)

@@ -132,19 +132,22 @@ pub(crate) async fn tilejson(
         origin(&headers),
         info.id
     );
-    let doc = info.tilejson(&url, bounds.or_else(denmark));
+    let doc = info.tilejson(&url, bounds.or_else(|| service_area(&state)));
     Ok(([(axum::http::header::CACHE_CONTROL, PRIVATE)], Json(doc)).into_response())
 }
 
-/// Denmark's service area in EPSG:3857, the bounds of sources without data.
-fn denmark() -> Option<geo_types::Rect<f64>> {
-    let a = forsyning_geo::denmark_service_area();
+/// The region's service area in EPSG:3857, the bounds of sources without
+/// data.
+fn service_area(state: &AppState) -> Option<geo_types::Rect<f64>> {
+    let a = state.region.service_area;
     let min = forsyning_tiles::project::coord_to_web_mercator(
         geo_types::coord! { x: a.min().x, y: a.min().y },
+        state.native_crs,
     )
     .ok()?;
     let max = forsyning_tiles::project::coord_to_web_mercator(
         geo_types::coord! { x: a.max().x, y: a.max().y },
+        state.native_crs,
     )
     .ok()?;
     Some(geo_types::Rect::new(min, max))

@@ -17,8 +17,9 @@ use uuid::Uuid;
 use crate::policy::FeatureScope;
 use crate::{ApiError, AppState};
 
-/// The current version of every dataset, sorted: what the index and the
-/// cached tiles were made from.
+/// The current version of every network dataset, sorted: what the index
+/// and the cached tiles were made from. Base map datasets (street context
+/// of the printed map) are nobody's network and stay out.
 pub(crate) type Generation = Vec<(DatasetId, u32)>;
 
 /// The network features of one generation, per dataset.
@@ -66,6 +67,7 @@ pub(crate) async fn generation(state: &AppState) -> Result<Generation, ApiError>
         .datasets(None)
         .await?
         .into_iter()
+        .filter(|d| d.name != crate::dig::package::map::BASEMAP_DATASET)
         .map(|d| (d.dataset_id, d.current_version))
         .collect();
     g.sort();
@@ -95,8 +97,9 @@ impl NetworkIndex {
                 Some(i) => i,
                 None => {
                     let features = state.store.features_at_version(id, version).await?;
+                    let crs = state.native_crs;
                     Arc::new(
-                        tokio::task::spawn_blocking(move || build_index(features))
+                        tokio::task::spawn_blocking(move || build_index(features, crs))
                             .await
                             .map_err(|e| ApiError::Internal(e.to_string()))??,
                     )
@@ -114,8 +117,12 @@ impl NetworkIndex {
     }
 }
 
-/// Projects `features` to EPSG:3857 on every core and indexes them.
-fn build_index(features: Vec<NetworkFeature>) -> Result<TileIndex, ApiError> {
+/// Projects `features` (in `crs`, the store's) to EPSG:3857 on every core
+/// and indexes them.
+fn build_index(
+    features: Vec<NetworkFeature>,
+    crs: forsyning_geo::Crs,
+) -> Result<TileIndex, ApiError> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
@@ -135,7 +142,9 @@ fn build_index(features: Vec<NetworkFeature>) -> Result<TileIndex, ApiError> {
             .map(|c| {
                 s.spawn(move || {
                     c.into_iter()
-                        .map(|f| network_feature(f).map_err(|e| ApiError::Internal(e.to_string())))
+                        .map(|f| {
+                            network_feature(f, crs).map_err(|e| ApiError::Internal(e.to_string()))
+                        })
                         .collect::<Result<Vec<_>, _>>()
                 })
             })

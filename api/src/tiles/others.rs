@@ -13,10 +13,14 @@ use crate::auth::Principal;
 use crate::policy::{dig_disclosure, dig_list_filter};
 use crate::{ApiError, AppState};
 
-/// The tile's buffered box in EPSG:25832 metres, and in EPSG:3857.
-fn boxes(tile: TileCoord, o: &RenderOptions) -> Result<(Rect<f64>, Rect<f64>), ApiError> {
+/// The tile's buffered box in the store's CRS (metres), and in EPSG:3857.
+fn boxes(
+    state: &AppState,
+    tile: TileCoord,
+    o: &RenderOptions,
+) -> Result<(Rect<f64>, Rect<f64>), ApiError> {
     let m = buffered_bounds(tile, o);
-    let s = forsyning_tiles::project::rect_to_store(&m)
+    let s = forsyning_tiles::project::rect_to_native(&m, state.native_crs)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok((s, m))
 }
@@ -49,14 +53,14 @@ pub(crate) async fn interest_area_features(
     o: &RenderOptions,
 ) -> Result<Vec<TileFeature>, ApiError> {
     let only = may_see_interest_areas(p)?;
-    let (store_box, _) = boxes(tile, o)?;
+    let (store_box, _) = boxes(state, tile, o)?;
     let area = SearchArea::new(store_box.to_polygon(), 0.0)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let areas = state.store.interest_areas_near_shared(&area).await?;
     areas
         .iter()
         .filter(|a| only.as_ref().is_none_or(|o| &a.owner_id == o))
-        .map(|a| interest_area_feature(a).map_err(internal))
+        .map(|a| interest_area_feature(a, state.native_crs).map_err(internal))
         .collect()
 }
 
@@ -71,7 +75,7 @@ pub(crate) async fn dig_request_features(
     let Some(filter) = dig_list_filter(p)? else {
         return Ok(Vec::new());
     };
-    let (store_box, _) = boxes(tile, o)?;
+    let (store_box, _) = boxes(state, tile, o)?;
     let now = Utc::now();
     let mut out = Vec::new();
     for rec in state.store.dig_requests(&filter).await? {
@@ -79,7 +83,7 @@ pub(crate) async fn dig_request_features(
         if !r.polygon.intersects(&store_box) || dig_disclosure(p, &rec, now)?.is_none() {
             continue;
         }
-        out.push(dig_request_feature(r).map_err(internal)?);
+        out.push(dig_request_feature(r, state.native_crs).map_err(internal)?);
     }
     Ok(out)
 }

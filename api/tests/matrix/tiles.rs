@@ -19,7 +19,11 @@ use super::World;
 pub fn town_tiles(w: &World, z: u8) -> Vec<TileCoord> {
     let v: Vec<f64> = w.bbox.split(',').map(|s| s.parse().unwrap()).collect();
     let m = |x: f64, y: f64| {
-        forsyning_tiles::project::coord_to_web_mercator(coord! { x: x, y: y }).unwrap()
+        forsyning_tiles::project::coord_to_web_mercator(
+            coord! { x: x, y: y },
+            forsyning_geo::Crs::STORE,
+        )
+        .unwrap()
     };
     let corners = [m(v[0], v[1]), m(v[2], v[1]), m(v[0], v[3]), m(v[2], v[3])];
     let minx = corners.iter().map(|c| c.x).fold(f64::MAX, f64::min) - 50.0;

@@ -82,7 +82,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Tiles {
             command: TilesCommand::Export(args),
-        } => tiles::export(open_once(&location, r).await?.as_ref(), args).await,
+        } => tiles::export(open_once(&location, r).await?.as_ref(), args, ctx.crs).await,
         Command::Flood { command } => flood::run(command),
         Command::Gnss { command } => gnss::run(command),
         Command::Db {

@@ -43,35 +43,48 @@ pub struct TilesExportArgs {
     pub out: PathBuf,
 }
 
-/// Every feature of `info`'s source, as an admin sees it.
-async fn features(store: &dyn Store, info: &SourceInfo) -> anyhow::Result<Vec<TileFeature>> {
+/// Every feature of `info`'s source, as an admin sees it; geometries are
+/// in `crs`, the store's. Base map datasets (street context of the printed
+/// map) are nobody's network and stay out, as in the served tiles.
+async fn features(
+    store: &dyn Store,
+    info: &SourceInfo,
+    crs: forsyning_geo::Crs,
+) -> anyhow::Result<Vec<TileFeature>> {
     let mut out = Vec::new();
     match info.id.as_str() {
         "network" => {
             for d in store.datasets(None).await? {
+                if d.name == forsyning_api::dig::package::map::BASEMAP_DATASET {
+                    continue;
+                }
                 for f in store
                     .features_at_version(d.dataset_id, d.current_version)
                     .await?
                 {
-                    out.push(layers::network_feature(f)?);
+                    out.push(layers::network_feature(f, crs)?);
                 }
             }
         }
         "interest-areas" => {
             for a in store.interest_areas(None).await? {
-                out.push(layers::interest_area_feature(&a)?);
+                out.push(layers::interest_area_feature(&a, crs)?);
             }
         }
         _ => {
             for r in store.dig_requests(&DigFilter::All).await? {
-                out.push(layers::dig_request_feature(&r.request)?);
+                out.push(layers::dig_request_feature(&r.request, crs)?);
             }
         }
     }
     Ok(out)
 }
 
-pub async fn export(store: &dyn Store, args: TilesExportArgs) -> anyhow::Result<()> {
+pub async fn export(
+    store: &dyn Store,
+    args: TilesExportArgs,
+    crs: forsyning_geo::Crs,
+) -> anyhow::Result<()> {
     let all = layers::all();
     let Some(info) = all.iter().find(|i| i.id == args.layer).cloned() else {
         let names: Vec<&str> = all.iter().map(|i| i.id.as_str()).collect();
@@ -97,7 +110,7 @@ pub async fn export(store: &dyn Store, args: TilesExportArgs) -> anyhow::Result<
             forsyning_tiles::grid::MAX_ZOOM
         );
     }
-    let feats = features(store, &info).await?;
+    let feats = features(store, &info, crs).await?;
     let ids: Vec<uuid::Uuid> = feats.iter().map(|f| f.uid).collect();
     let source = IndexSource {
         info: info.clone(),

@@ -28,7 +28,7 @@ fn tool_missing(tool: &str) -> bool {
 /// The z16 tile over the centre of the town of `seed` and `n` features.
 fn centre_tile(seed: u64, n: usize, z: u8) -> TileCoord {
     let c = Town::new(TownConfig::new(seed, n)).extent().center();
-    let m = forsyning_tiles::project::coord_to_web_mercator(c).unwrap();
+    let m = forsyning_tiles::project::coord_to_web_mercator(c, forsyning_geo::Crs::STORE).unwrap();
     TileCoord::covering(&geo_types::Rect::new(m, m), z)
         .next()
         .unwrap()
