@@ -96,6 +96,8 @@ const MAX_FINISHED: usize = 10_000;
 pub struct Jobs {
     jobs: Arc<Mutex<HashMap<Uuid, Job>>>,
     durable: Option<Arc<super::jobs_store::Durable>>,
+    /// Counts finished jobs (`forsyning_ingest_jobs_finished_total`).
+    metrics: Option<Arc<crate::Metrics>>,
 }
 
 impl Jobs {
@@ -104,7 +106,14 @@ impl Jobs {
         Self {
             jobs: Arc::default(),
             durable: Some(Arc::new(super::jobs_store::Durable::new(store))),
+            metrics: None,
         }
+    }
+
+    /// These jobs, counting each that ends in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<crate::Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     fn touched(&self, id: Uuid, now: bool) {
@@ -136,6 +145,7 @@ impl Jobs {
         WeakJobs(
             Arc::downgrade(&self.jobs),
             self.durable.clone().map(|d| Arc::downgrade(&d)),
+            self.metrics.clone(),
         )
     }
 
@@ -228,6 +238,13 @@ impl Jobs {
 
     /// Ends job `id` as `end` says.
     pub fn finish(&self, id: Uuid, end: JobEnd) {
+        if let Some(m) = &self.metrics {
+            m.inc(
+                crate::metrics::JOBS_FINISHED,
+                crate::metrics::JOBS_FINISHED_HELP,
+                &[("state", end.state.code())],
+            );
+        }
         self.update(id, |j| {
             j.state = end.state;
             j.finished_at = Some(Utc::now());
@@ -271,6 +288,7 @@ impl Jobs {
 pub(crate) struct WeakJobs(
     std::sync::Weak<Mutex<HashMap<Uuid, Job>>>,
     Option<std::sync::Weak<super::jobs_store::Durable>>,
+    Option<Arc<crate::Metrics>>,
 );
 
 impl WeakJobs {
@@ -280,7 +298,11 @@ impl WeakJobs {
             Some(w) => Some(w.upgrade()?),
             None => None,
         };
-        Some(Jobs { jobs, durable })
+        Some(Jobs {
+            jobs,
+            durable,
+            metrics: self.2.clone(),
+        })
     }
 }
 
@@ -352,7 +374,8 @@ mod tests {
 
     #[test]
     fn progress_counts_bytes_and_features() {
-        let jobs = Jobs::default();
+        let metrics = Arc::new(crate::Metrics::new());
+        let jobs = Jobs::default().with_metrics(metrics.clone());
         let id = jobs.start("test", OrgId::new("OWN").unwrap(), "network".into(), 400);
         assert_eq!(jobs.get(id).unwrap().state, JobState::Queued);
         jobs.running(id);
@@ -380,6 +403,10 @@ mod tests {
             (JobState::Succeeded, Some(3), 9)
         );
         assert!(j.finished_at.is_some());
+        assert_eq!(
+            metrics.value(crate::metrics::JOBS_FINISHED, &[("state", "succeeded")]),
+            Some(1.0)
+        );
     }
 
     #[test]

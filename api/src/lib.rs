@@ -78,6 +78,11 @@ impl AppState {
     /// State with the default rate limit (50 requests/s, bursts of 100, per
     /// token) and KLIC's dig-request limits in Denmark's service area.
     pub fn new(store: Arc<dyn Store>) -> Self {
+        let metrics = {
+            let m = Metrics::new();
+            m.declare_defaults();
+            Arc::new(m)
+        };
         Self {
             store: store.clone(),
             rate: Arc::new(RateLimiter::new(50.0, 100.0)),
@@ -87,13 +92,9 @@ impl AppState {
             webhook_key: None,
             coordination_m: 50.0,
             oidc: None,
-            jobs: Jobs::durable(store.clone()),
+            jobs: Jobs::durable(store.clone()).with_metrics(metrics.clone()),
             uploads: Arc::new(UploadSettings::default()),
-            metrics: {
-                let m = Metrics::new();
-                m.declare_defaults();
-                Arc::new(m)
-            },
+            metrics,
             draining: Arc::default(),
         }
     }

@@ -4,10 +4,12 @@
 //! package pinned in `api/viewer/package.json` (`update-vendor.sh`), so a
 //! build needs no npm.
 
+use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Json, Router};
+use serde_json::json;
 
 use crate::AppState;
 
@@ -88,7 +90,25 @@ fn serve(asset: &'static Asset) -> Response {
 }
 
 pub(crate) fn routes() -> Router<AppState> {
-    ASSETS.iter().fold(Router::new(), |r, asset| {
-        r.route(asset.path, get(move || async move { serve(asset) }))
-    })
+    ASSETS
+        .iter()
+        .fold(Router::new(), |r, asset| {
+            r.route(asset.path, get(move || async move { serve(asset) }))
+        })
+        .route("/viewer/region.json", get(region))
+}
+
+#[utoipa::path(get, path = "/viewer/region.json", tag = "Meta", responses((status = 200, description = "The region served: `{\"name\", \"title\", \"crs\", \"view\": {\"lon\", \"lat\", \"zoom\"}}`, the viewer's start view in WGS 84")))]
+pub(crate) async fn region(State(state): State<AppState>) -> Response {
+    let r = &state.region;
+    (
+        [(CACHE_CONTROL, "no-cache")],
+        Json(json!({
+            "name": r.name,
+            "title": r.title,
+            "crs": r.crs(),
+            "view": { "lon": r.view.lon, "lat": r.view.lat, "zoom": r.view.zoom },
+        })),
+    )
+        .into_response()
 }

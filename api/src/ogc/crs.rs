@@ -78,7 +78,7 @@ impl OgcCrs {
                 format!("urn:ogc:def:crs:EPSG::{code}"),
                 format!("EPSG:{code}"),
             ];
-            if spelled.iter().any(|c| *c == t) {
+            if spelled.contains(&t) {
                 return Ok(OgcCrs::Native(native));
             }
         }

@@ -145,6 +145,7 @@ impl Modify for BearerAuth {
         crate::status::incidents::create,
         crate::status::incidents::update,
         crate::metrics::scrape,
+        crate::viewer::region,
         crate::tiles::list,
         crate::tiles::tilejson,
         crate::tiles::tile,

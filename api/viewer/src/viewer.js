@@ -424,6 +424,16 @@ $('dig').addEventListener('submit', async (e) => {
 // The drawn area survives a style change (sign-in reloads the style).
 map.on('style.load', () => updateDrawn());
 
+// The region's start view (Denmark's, the Netherlands', ...), unless the
+// address names a view or the network's tiles already moved the map.
+async function regionView() {
+  const res = await api('/viewer/region.json');
+  if (!res.ok || !res.body || !res.body.view) return;
+  state.region = res.body;
+  const { lon, lat, zoom } = res.body.view;
+  if (!state.moved && !location.hash) map.jumpTo({ center: [lon, lat], zoom });
+}
+
 window.forsyning = { map, state };
 updateDrawn();
-showWho().then(loadLayers);
+regionView().catch(() => {}).then(showWho).then(loadLayers);

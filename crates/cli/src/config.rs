@@ -1,9 +1,10 @@
 //! `forsyning serve --config FILE`: one TOML file with the settings of the
 //! server. Every key is a flag of `serve` (with `_` for `-`), plus `store`,
-//! `log_format` and an `[oidc]` table:
+//! `region`, `log_format` and an `[oidc]` table:
 //!
 //! ```toml
 //! store = "postgres://forsyning@db/forsyning"
+//! region = "netherlands"
 //! listen = "0.0.0.0:8080"
 //! rate_limit = 50
 //! outbox_retention_days = 30
@@ -32,12 +33,14 @@ use crate::args::{Cli, Command, ServeArgs};
 #[serde(deny_unknown_fields)]
 struct File {
     store: Option<String>,
+    region: Option<String>,
     log_format: Option<String>,
     listen: Option<String>,
     request_timeout_s: Option<u64>,
     concurrency: Option<usize>,
     cors_origins: Option<Vec<String>>,
     webhook_key_file: Option<PathBuf>,
+    service_area: Option<String>,
     coordination_m: Option<f64>,
     rate_limit: Option<u32>,
     rate_burst: Option<u32>,
@@ -87,6 +90,12 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     if let Some(store) = &file.store {
         if unset("store") {
             cli.store = store.parse().map_err(|e| key_error(&path, "store", e))?;
+        }
+    }
+    if let Some(region) = &file.region {
+        // Checked when the region is resolved, before the store opens.
+        if unset("region") {
+            cli.region = region.clone();
         }
     }
     if let Some(format) = &file.log_format {
@@ -175,6 +184,7 @@ fn fill(
         f.webhook_key_file.map(Some),
         args.webhook_key_file
     );
+    set!("service_area", f.service_area.map(Some), args.service_area);
     let coordination = f
         .coordination_m
         .map(|v| {
