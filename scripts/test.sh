@@ -12,11 +12,12 @@ export FORSYNING_SHARED_DATA="${FORSYNING_SHARED_DATA:-$(cd .. && pwd)/shared/da
 ./scripts/install-deps.sh libgdal-dev gdal-bin python3-gdal cmake g++ pkg-config libsqlite3-dev \
   postgresql-15-postgis-3 postgresql-client poppler-utils python3-pip
 
-# The LER 2 schema validator (../shared/tools/validate-ler) needs xmlschema.
-if ! python3 -c "import xmlschema, lxml" 2>/dev/null; then
-  echo "== pip install xmlschema lxml"
-  python3 -m pip install -q xmlschema lxml 2>/dev/null \
-    || python3 -m pip install -q --break-system-packages xmlschema lxml
+# The LER 2 schema validator (../shared/tools/validate-ler) needs xmlschema;
+# the regions test measures distances independently with pyproj + shapely.
+if ! python3 -c "import xmlschema, lxml, pyproj, shapely" 2>/dev/null; then
+  echo "== pip install xmlschema lxml pyproj shapely"
+  python3 -m pip install -q xmlschema lxml pyproj shapely 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages xmlschema lxml pyproj shapely
 fi
 
 # PostgreSQL: start it if it is down, then a PostGIS database for the tests.

@@ -55,7 +55,7 @@ fn samples() -> Vec<NetworkFeature> {
     let line = line_string![(x: 512_345.678_901_234_5, y: 6_123_456.1), (x: 512_400.0, y: 6_123_500.000_000_1), (x: 0.1 + 0.2, y: -1e-7)];
     let ring = polygon!(
         exterior: [(x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.0), (x: 0.0, y: 0.0)],
-        interiors: [[(x: 1.0, y: 1.0), (x: 2.0, y: 1.0), (x: 2.0, y: 2.0), (x: 1.0, y: 1.0)]],
+        interiors: [[(x: 5.0, y: 1.0), (x: 6.0, y: 1.0), (x: 6.0, y: 2.0), (x: 5.0, y: 1.0)]],
     );
     let mut minimal = full("minimal", Geometry::Point(point!(x: 1.5, y: 2.5)), None);
     minimal.status = None;

@@ -1,7 +1,7 @@
 //! `forsyning ingest network`: read, validate, reproject and store an
 //! owner's upload as one new dataset version, or nothing at all.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
@@ -170,12 +170,13 @@ async fn split_by_owner(
     let pb = progress::bar(plan.total_bytes, "validating");
     let (p, bar) = (plan.clone(), Bar(pb.clone()));
     let (report, owners, bad_files) = tokio::task::spawn_blocking(
-        move || -> anyhow::Result<(Report, BTreeMap<String, u64>, Vec<String>)> {
+        move || -> anyhow::Result<(Report, BTreeMap<String, BTreeSet<usize>>, Vec<String>)> {
             let mut pipeline = Pipeline::new(&p);
-            let mut owners = BTreeMap::new();
-            for source in &p.files {
+            // Each owner code with the files (indexes) that hold its features.
+            let mut owners: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+            for (k, source) in p.files.iter().enumerate() {
                 pipeline.klic_owners(source, &bar, &mut |code| {
-                    *owners.entry(code.to_owned()).or_default() += 1
+                    owners.entry(code.to_owned()).or_default().insert(k);
                 })?;
             }
             let (report, _, bad_files) = pipeline.finish();
@@ -214,13 +215,19 @@ async fn split_by_owner(
             println!("created organisation {code} (role owner) for its KLIC features");
         }
     }
-    for code in owners.keys() {
+    for (code, files) in &owners {
         let owner = OrgId::new(code.clone())?;
+        // The second read takes only the deliveries that hold this owner's
+        // features: a delivery without them is not an error here.
+        let own = Plan {
+            files: files.iter().map(|&k| plan.files[k].clone()).collect(),
+            ..(*plan).clone()
+        };
         let staged = stage(
             store,
             &owner,
             &args.dataset,
-            plan.clone(),
+            Arc::new(own),
             Some(code.clone()),
             Arc::new(NoProgress),
         )

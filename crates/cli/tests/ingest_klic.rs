@@ -175,6 +175,33 @@ async fn each_delivery_splits_into_one_dataset_per_owner() {
     }
 }
 
+/// All deliveries in one call: each owner's dataset holds its features of
+/// every delivery, and a delivery without an owner's features is no error
+/// for that owner (one owner of these two deliveries is in only one).
+#[tokio::test]
+async fn several_deliveries_split_in_one_call() {
+    let Some(zips) = deliveries() else { return };
+    let mut want: BTreeMap<String, u64> = BTreeMap::new();
+    for zip in &zips {
+        for (code, n) in library_owners(zip) {
+            *want.entry(code).or_default() += n;
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec!["ingest", "network", "--split-by-owner"];
+    args.extend(zips.iter().map(|z| z.to_str().unwrap()));
+    let o = forsyning(dir.path(), &args);
+    assert!(o.status.success(), "{}", text(&o));
+    for (code, n) in &want {
+        assert_eq!(
+            stored_count(dir.path(), code).await,
+            Some(*n),
+            "owner {code}: {}",
+            text(&o)
+        );
+    }
+}
+
 #[tokio::test]
 async fn owner_selects_its_features_of_a_delivery() {
     let Some(zips) = deliveries() else { return };

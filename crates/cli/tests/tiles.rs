@@ -92,28 +92,34 @@ fn a_served_tile_reads_in_ogrinfo_with_the_layers_and_counts_we_decode() {
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let _guard = Child(child);
-    let token = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|l| {
-            l.split("Bearer ")
-                .nth(1)
-                .map(|s| s.split('\'').next().unwrap().to_owned())
-        })
+    // Read the demo's output to the end on a thread of its own: a closed
+    // pipe would fail the server's next line of output.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(t) = l.split("Bearer ").nth(1) {
+                let _ = tx.send(t.split('\'').next().unwrap().to_owned());
+            }
+        }
+    });
+    let token = rx
+        .recv_timeout(std::time::Duration::from_secs(600))
         .expect("the demo prints a token");
     let base = format!("http://{listen}");
-    for _ in 0..1200 {
-        let ok = Command::new("curl")
+    let mut ready = false;
+    for _ in 0..3000 {
+        ready = Command::new("curl")
             .args(["-sf", &format!("{base}/readyz")])
             .output()
             .unwrap()
             .status
             .success();
-        if ok {
+        if ready {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    assert!(ready, "the demo server did not get ready in 5 minutes");
     let t = centre_tile(3, 5000, 16);
     // GDAL's MVT driver georeferences a tile from a z/x/y path.
     let path = dir
@@ -123,7 +129,7 @@ fn a_served_tile_reads_in_ogrinfo_with_the_layers_and_counts_we_decode() {
     let url = format!("{base}/tiles/network/{}/{}/{}.mvt", t.z(), t.x(), t.y());
     let got = Command::new("curl")
         .args([
-            "-sf",
+            "-sSf",
             "--retry",
             "5",
             "--retry-all-errors",

@@ -61,6 +61,17 @@ impl Cursor<'_> {
     }
 }
 
+/// The report's CRS as the map's foot names it.
+fn crs_name(crs: &str) -> String {
+    match crs {
+        "EPSG:25832" => "EPSG:25832 (ETRS89 / UTM 32N)".to_owned(),
+        "EPSG:28992" => "EPSG:28992 (Amersfoort / RD New)".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// Central European time (CET/CEST), the wall clock of Denmark and the
+/// Netherlands alike.
 fn danish_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&Copenhagen)
         .format("%Y-%m-%d %H:%M %Z")
@@ -234,8 +245,9 @@ pub(super) fn draw(
     // The foot of the panel, kept free of owners.
     let foot = [
         format!(
-            "Scale 1:{} printed on A4 landscape. Coordinates EPSG:25832 (ETRS89 / UTM 32N).",
-            round_denominator(view.scale_denominator())
+            "Scale 1:{} printed on A4 landscape. Coordinates {}.",
+            round_denominator(view.scale_denominator()),
+            crs_name(&input.report.crs)
         ),
         "Positions are indicative: call the owner before digging near dangerous (red) lines."
             .to_owned(),
