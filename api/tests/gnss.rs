@@ -169,14 +169,13 @@ fn track(range: std::ops::RangeInclusive<usize>) -> String {
             .unwrap();
         let (lat, lon) = (c.x, c.y);
         let hms = format!("10{:02}{:05.2}", i / 60, (i % 60) as f64);
-        for body in [format!(
+        let body = format!(
             "GNGGA,{hms},{},N,{},E,4,24,27.5,12.0,M,40.0,M,1.0,0001",
             nmea_degrees(lat, 2),
             nmea_degrees(lon, 3)
-        )] {
-            s.push_str(&with_checksum(&body));
-            s.push_str("\r\n");
-        }
+        );
+        s.push_str(&with_checksum(&body));
+        s.push_str("\r\n");
     }
     s
 }
