@@ -10,6 +10,7 @@ pub mod dig;
 mod error;
 mod features;
 pub mod geojson;
+pub mod gnss;
 mod health;
 pub mod interest;
 pub mod jobs;
@@ -72,6 +73,8 @@ pub struct AppState {
     /// Set when the server is shutting down: `/readyz` answers 503 so that
     /// load balancers stop sending new requests while open ones finish.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
+    /// Live GNSS devices: tracks, alert monitors, live feeds (in memory).
+    pub gnss: Arc<gnss::GnssHub>,
 }
 
 impl AppState {
@@ -96,6 +99,7 @@ impl AppState {
             uploads: Arc::new(UploadSettings::default()),
             metrics,
             draining: Arc::default(),
+            gnss: Arc::default(),
         }
     }
 
@@ -124,6 +128,12 @@ impl AppState {
     /// This state with another per-token rate limit.
     pub fn with_rate(mut self, rate: RateLimiter) -> Self {
         self.rate = Arc::new(rate);
+        self
+    }
+
+    /// This state keeping GNSS tracks and alerts as `config` says.
+    pub fn with_gnss(mut self, config: gnss::GnssConfig) -> Self {
+        self.gnss = Arc::new(gnss::GnssHub::new(config));
         self
     }
 
@@ -156,10 +166,12 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         .merge(metrics::routes())
         .merge(status::routes())
         .merge(tiles::routes())
+        .merge(gnss::routes())
         .fallback(|| async { ApiError::NotFound });
     let metrics = state.metrics.clone();
     let routes = layers::with_timeout(timed, limits)
         .merge(upload::routes(&state.uploads))
+        .merge(gnss::live_routes())
         .with_state(state);
     layers::apply(routes, limits).layer(axum::middleware::from_fn(move |req, next| {
         metrics::http::track(metrics.clone(), req, next)

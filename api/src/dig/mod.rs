@@ -25,7 +25,7 @@ pub(crate) mod matching;
 pub mod package;
 pub(crate) mod package_routes;
 mod report;
-mod service;
+pub(crate) mod service;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;

@@ -175,6 +175,12 @@ impl Modify for BearerAuth {
         crate::ogc::meta::collection,
         crate::ogc::items::items,
         crate::ogc::items::item,
+        crate::gnss::routes::post_nmea,
+        crate::gnss::routes::track,
+        crate::gnss::routes::alerts,
+        crate::gnss::routes::assign,
+        crate::gnss::routes::unassign,
+        crate::gnss::live::live,
         openapi_json,
     ),
     components(schemas(
@@ -202,6 +208,12 @@ impl Modify for BearerAuth {
         FeatureDoc,
         FeatureCollectionDoc,
         crate::ogc::Link,
+        crate::gnss::routes::NmeaReport,
+        crate::gnss::routes::MalformedLine,
+        crate::gnss::routes::AssignmentBody,
+        crate::gnss::routes::AssignmentView,
+        crate::gnss::TrackPoint,
+        crate::gnss::AlertRecord,
         crate::ogc::meta::LandingPage,
         crate::ogc::meta::Conformance,
         crate::ogc::meta::Collections,
@@ -217,6 +229,7 @@ impl Modify for BearerAuth {
         (name = "Dig requests", description = "LER dig requests: intake, report, answers, packages, coordination"),
         (name = "Interest areas", description = "Owners' interest areas"),
         (name = "Webhooks", description = "Owner notifications"),
+        (name = "GNSS", description = "Live positions of field devices, proximity alerts against dangerous lines, the live feed"),
         (name = "OGC API Features", description = "Part 1 Core (GeoJSON, OpenAPI 3.0) and Part 2 CRS under /ogc"),
     )
 )]

@@ -210,6 +210,14 @@ pub struct ServeArgs {
     #[arg(long, env = "FORSYNING_MAX_UPLOAD_MIB", default_value_t = 512,
           value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     pub max_upload_mib: u64,
+    /// Also accept raw NMEA from GNSS devices on this TCP address (first
+    /// line: the device's token); off unless given.
+    #[arg(long, env = "FORSYNING_GNSS_TCP")]
+    pub gnss_tcp: Option<SocketAddr>,
+    /// Days GNSS fixes and alerts are kept (personal data).
+    #[arg(long, env = "FORSYNING_GNSS_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub gnss_retention_days: u32,
     #[command(flatten)]
     pub oidc: OidcArgs,
     #[command(flatten)]

@@ -33,7 +33,11 @@ pub async fn run(
             max_bytes: args.max_upload_mib << 20,
             dir: Some(std::env::temp_dir()),
         })
-        .with_region(region.region.clone(), region.crs);
+        .with_region(region.region.clone(), region.crs)
+        .with_gnss(forsyning_api::gnss::GnssConfig {
+            retention: chrono::TimeDelta::days(i64::from(args.gnss_retention_days)),
+            ..Default::default()
+        });
     let mut sso = None;
     if let Some(oidc) = oidc_config(&args.oidc)? {
         sso = Some(format!(
@@ -65,6 +69,7 @@ pub async fn run(
         grace: Duration::from_secs(args.ops.drain_grace_s),
     };
     let (metrics, jobs) = (state.metrics.clone(), state.jobs.clone());
+    let gnss_state = state.clone();
     let app = router(state, &limits);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -114,12 +119,32 @@ pub async fn run(
         Duration::from_secs(3600),
         until_stopped(),
     ));
+    let gnss_retention = tokio::spawn(forsyning_api::gnss::run_retention(
+        gnss_state.gnss.clone(),
+        Duration::from_secs(3600),
+        until_stopped(),
+    ));
+    if let Some(addr) = args.gnss_tcp {
+        let gnss = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("listening for GNSS devices on {addr}"))?;
+        println!(
+            "  GNSS devices: raw NMEA on tcp://{} (first line: the device token)",
+            gnss.local_addr()?
+        );
+        tokio::spawn(forsyning_api::gnss::tcp::serve_tcp(
+            gnss,
+            gnss_state,
+            until_stopped(),
+        ));
+    }
     let drained = forsyning_api::serve_draining(listener, app, shutdown_signal(), drain).await?;
     let _ = stop.send(true);
     if let Some(task) = delivering {
         let _ = task.await;
     }
     let _ = pruning.await;
+    let _ = gnss_retention.await;
     // What the jobs last reported reaches the store before the process ends.
     jobs.flush().await;
     if !drained {
