@@ -206,10 +206,18 @@ mod tests {
                 || c == 0
                 || r == h as isize - 1
                 || c == w as isize - 1
-                || D8.iter().any(|&(dr, dc)| z[((r + dr) as usize) * w + (c + dc) as usize].is_nan())
+                || D8
+                    .iter()
+                    .any(|&(dr, dc)| z[((r + dr) as usize) * w + (c + dc) as usize].is_nan())
         };
         let mut f: Vec<f32> = (0..w * h)
-            .map(|i| if z[i].is_nan() || outlet(i) { z[i] } else { f32::INFINITY })
+            .map(|i| {
+                if z[i].is_nan() || outlet(i) {
+                    z[i]
+                } else {
+                    f32::INFINITY
+                }
+            })
             .collect();
         loop {
             let mut changed = false;

@@ -84,30 +84,56 @@ fn trace_rings(edges: &[(Vertex, Vertex)]) -> Vec<Vec<Vertex>> {
             ring.push(b);
             let d = dir(a, b);
             let left = (-d.1, d.0);
+            // Every edge has one successor, the left-most turn (at a vertex
+            // where two cells of the label touch only at the corner there are
+            // two ways on): the rings are the cycles of that successor.
+            // Choosing among unused edges instead would run on from the
+            // start vertex into a second ring and pinch the two into one.
             let options = &from[&b];
-            let next = options
-                .iter()
-                .copied()
-                .filter(|&j| !used[j])
-                .max_by_key(|&j| {
-                    let nd = dir(edges[j].0, edges[j].1);
-                    // Left turn first, then straight on, then right.
-                    if nd == left {
-                        2
-                    } else if nd == d {
-                        1
-                    } else {
-                        0
-                    }
-                });
+            let next = options.iter().copied().max_by_key(|&j| {
+                let nd = dir(edges[j].0, edges[j].1);
+                // Left turn first, then straight on, then right.
+                if nd == left {
+                    2
+                } else if nd == d {
+                    1
+                } else {
+                    0
+                }
+            });
             match next {
-                Some(j) => k = j,
-                None => break,
+                Some(j) if j != start && !used[j] => k = j,
+                _ => break,
             }
         }
-        rings.push(simplify(ring));
+        rings.extend(split_at_repeats(ring).into_iter().map(simplify));
     }
     rings
+}
+
+/// A closed ring that passes a vertex twice, cut there into simple rings.
+/// Where a hole touches the outline at one corner the left-turn rule runs
+/// round the hole as part of the outline; cut out, it runs clockwise and
+/// becomes a hole touching the shell at that point (valid simple features).
+fn split_at_repeats(ring: Vec<Vertex>) -> Vec<Vec<Vertex>> {
+    let mut out = Vec::new();
+    let mut path: Vec<Vertex> = Vec::with_capacity(ring.len());
+    let mut at: HashMap<Vertex, usize> = HashMap::new();
+    for v in ring {
+        if let Some(&i) = at.get(&v) {
+            let mut sub = path.split_off(i + 1);
+            for u in &sub {
+                at.remove(u);
+            }
+            sub.insert(0, v);
+            sub.push(v);
+            out.push(sub);
+        } else {
+            at.insert(v, path.len());
+            path.push(v);
+        }
+    }
+    out
 }
 
 /// Drops vertices in the middle of straight runs; the ring stays closed.

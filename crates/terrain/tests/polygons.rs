@@ -44,7 +44,15 @@ fn random_label_grids_round_trip() {
         let labels =
             Grid::from_vec(w, h, (0..w * h).map(|_| rng.gen_range(0..3u32)).collect()).unwrap();
         for (id, shape) in vectorise(&labels, &g) {
-            assert!(shape.is_valid(), "label {id}");
+            assert!(
+                shape.is_valid(),
+                "label {id}: {:?} {shape:?} {labels:?}",
+                shape
+                    .validation_errors()
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+            );
             let back = rasterise(&shape, w, h, &g);
             let want = labels.map(|l| l == id);
             assert_eq!(back.data(), want.data());
