@@ -266,8 +266,7 @@ mod tests {
             let mut g = Grid::from_vec(w, h, z.clone()).unwrap();
             fill_depressions(&mut g, &mut |_| {});
             let want = oracle(&z, w, h);
-            for i in 0..w * h {
-                let (a, b) = (g.data()[i], want[i]);
+            for (i, (&a, &b)) in g.data().iter().zip(&want).enumerate() {
                 assert!(
                     (a.is_nan() && b.is_nan()) || a == b,
                     "case {case} ({w}x{h}) cell {i}: {a} vs {b}\n{z:?}"
