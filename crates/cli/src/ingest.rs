@@ -161,6 +161,9 @@ fn write_report(args: &IngestNetworkArgs, report: &Report) -> anyhow::Result<()>
 /// dataset version. All files are read and validated first; only when the
 /// upload is accepted is each owner's dataset replaced, one after the other,
 /// each atomically, by reading the files again for that owner.
+/// Each KLIC owner code with the files (indexes into the plan) holding its features.
+type OwnerFiles = BTreeMap<String, BTreeSet<usize>>;
+
 async fn split_by_owner(
     store: &dyn Store,
     args: &IngestNetworkArgs,
@@ -170,10 +173,10 @@ async fn split_by_owner(
     let pb = progress::bar(plan.total_bytes, "validating");
     let (p, bar) = (plan.clone(), Bar(pb.clone()));
     let (report, owners, bad_files) = tokio::task::spawn_blocking(
-        move || -> anyhow::Result<(Report, BTreeMap<String, BTreeSet<usize>>, Vec<String>)> {
+        move || -> anyhow::Result<(Report, OwnerFiles, Vec<String>)> {
             let mut pipeline = Pipeline::new(&p);
             // Each owner code with the files (indexes) that hold its features.
-            let mut owners: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+            let mut owners = OwnerFiles::new();
             for (k, source) in p.files.iter().enumerate() {
                 pipeline.klic_owners(source, &bar, &mut |code| {
                     owners.entry(code.to_owned()).or_default().insert(k);
