@@ -12,7 +12,7 @@ if ! python3 -c "import ogctests" 2>/dev/null; then
   echo "== pip install ogctests"
   python3 -m pip install -q ogctests 2>/dev/null || python3 -m pip install -q --break-system-packages ogctests
 fi
-[ -n "${FORSYNING_BIN:-}" ] || cargo build -q --workspace --bins  # the whole workspace: same feature set as the tests, no rebuild
+[ -n "${FORSYNING_BIN:-}" ] || cargo build -q --workspace --all-targets  # what `cargo test --workspace --all-targets` built: the same features, no rebuild
 bin="${FORSYNING_BIN:-$CARGO_TARGET_DIR/debug/forsyning}"
 work=$(mktemp -d)
 server=""

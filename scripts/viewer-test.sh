@@ -9,6 +9,6 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/forsyning/target}"
 ./scripts/install-deps.sh chromium
 # Node 20+ with npm: Debian's nodejs and npm packages, unless a node is there already.
 command -v npm >/dev/null || ./scripts/install-deps.sh nodejs npm
-[ -n "${FORSYNING_BIN:-}" ] || cargo build -q --workspace --bins  # the whole workspace: same feature set as the tests, no rebuild
+[ -n "${FORSYNING_BIN:-}" ] || cargo build -q --workspace --all-targets  # what `cargo test --workspace --all-targets` built: the same features, no rebuild
 (cd api/viewer && npm ci --no-audit --no-fund --loglevel=error)
 FORSYNING_BIN="${FORSYNING_BIN:-$CARGO_TARGET_DIR/debug/forsyning}" node api/viewer/test/viewer.test.mjs

@@ -293,6 +293,23 @@ async fn http_track_across_the_cable_gives_one_enter_and_one_exit() {
         text.contains(r#"forsyning_proximity_alerts_total{hazard="very_dangerous"} 1"#),
         "{text}"
     );
+
+    // Each batch's alert disclosed the cable: two audited disclosures of
+    // one feature, for the dig request, by CON.
+    let (log, _) = w.state.store.audit_log().await.unwrap();
+    let alerts: Vec<_> = log
+        .iter()
+        .filter(|e| e.record.action == "gnss.alert")
+        .collect();
+    assert_eq!(alerts.len(), 2, "{log:?}");
+    for e in alerts {
+        assert_eq!(e.record.org_id.as_ref().map(|o| o.as_str()), Some("CON"));
+        assert_eq!(e.record.feature_count, 1);
+        assert_eq!(
+            e.record.dig_request_id.map(|u| u.to_string()),
+            Some(w.dig_id.clone())
+        );
+    }
 }
 
 #[tokio::test]

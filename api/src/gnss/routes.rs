@@ -52,6 +52,42 @@ pub struct NmeaReport {
     pub alerts: Vec<AlertRecord>,
 }
 
+/// The audit action of proximity alerts.
+pub(crate) const ALERT_ACTION: &str = "gnss.alert";
+
+/// Alerts disclose dangerous features (ids, distances) of every owner in
+/// the dig area, answered or not: safety comes first, and each batch's
+/// alerts are an audited disclosure per dig request, written before the
+/// alerts leave.
+pub(crate) async fn audit_alerts(
+    state: &AppState,
+    key: &DeviceKey,
+    token_id: Option<Uuid>,
+    alerts: &[AlertRecord],
+) -> Result<(), ApiError> {
+    let mut by_request: std::collections::BTreeMap<Uuid, Vec<Uuid>> = Default::default();
+    for a in alerts {
+        by_request
+            .entry(a.dig_request)
+            .or_default()
+            .push(a.feature_id);
+    }
+    for (dig_request, ids) in by_request {
+        crate::audit::record(
+            state.store.as_ref(),
+            crate::audit::Disclosed {
+                org_id: Some(&key.org),
+                token_id,
+                action: ALERT_ACTION,
+                dig_request_id: Some(dig_request),
+            },
+            ids,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Decodes and records a batch for `key`; shared with the TCP listener.
 pub(crate) fn ingest_batch(state: &AppState, key: &DeviceKey, body: &[u8]) -> NmeaReport {
     let mut decoder = Decoder::new();
@@ -95,6 +131,7 @@ pub(crate) async fn post_nmea(
     let key = resolve(&state, &p, &device).await?;
     let body = body?;
     let report = ingest_batch(&state, &key, &body);
+    audit_alerts(&state, &key, p.token_id(), &report.alerts).await?;
     if report.sentences == 0 {
         let first = report
             .malformed

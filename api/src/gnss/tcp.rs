@@ -122,6 +122,9 @@ async fn connection(mut stream: TcpStream, state: AppState) -> std::io::Result<(
             let ingested = state
                 .gnss
                 .ingest(&key, &fixes, state.native_crs, &state.metrics);
+            super::routes::audit_alerts(&state, &key, None, &ingested.alerts)
+                .await
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
             for alert in &ingested.alerts {
                 let mut line = b"ALERT ".to_vec();
                 serde_json::to_writer(&mut line, alert).map_err(std::io::Error::other)?;
