@@ -75,6 +75,8 @@ pub struct AppState {
     pub draining: Arc<std::sync::atomic::AtomicBool>,
     /// Live GNSS devices: tracks, alert monitors, live feeds (in memory).
     pub gnss: Arc<gnss::GnssHub>,
+    /// Reference-station RINEX files (`serve --rinex-dir`); `None`: none.
+    pub rinex: Option<Arc<gnss::rinex::RinexArchive>>,
 }
 
 impl AppState {
@@ -100,6 +102,7 @@ impl AppState {
             metrics,
             draining: Arc::default(),
             gnss: Arc::default(),
+            rinex: None,
         }
     }
 
@@ -128,6 +131,12 @@ impl AppState {
     /// This state with another per-token rate limit.
     pub fn with_rate(mut self, rate: RateLimiter) -> Self {
         self.rate = Arc::new(rate);
+        self
+    }
+
+    /// This state serving the reference-station files of `archive`.
+    pub fn with_rinex(mut self, archive: gnss::rinex::RinexArchive) -> Self {
+        self.rinex = Some(Arc::new(archive));
         self
     }
 

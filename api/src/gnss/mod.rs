@@ -9,12 +9,14 @@
 //! | `GET /api/v1/gnss/{device}/alerts` | the last alerts |
 //! | `PUT`/`DELETE /api/v1/gnss/{device}/assignment` | watch a dig request's dangerous features |
 //! | `GET /api/v1/gnss/{device}/live` | WebSocket of fixes and alerts |
+//! | `GET /api/v1/rinex`, `GET /api/v1/rinex/{file}` | reference-station files ([`rinex`]) |
 //!
 //! Devices are tokens ([`device`]); the state lives in memory ([`hub`]).
 
 pub mod device;
 pub mod hub;
 pub(crate) mod live;
+pub mod rinex;
 pub(crate) mod routes;
 pub mod tcp;
 
@@ -39,6 +41,8 @@ pub(crate) fn routes() -> Router<AppState> {
             "/api/v1/gnss/{device}/assignment",
             put(assign).delete(unassign),
         )
+        .route("/api/v1/rinex", get(rinex::list))
+        .route("/api/v1/rinex/{file}", get(rinex::download))
 }
 
 /// The WebSocket route, outside the whole-request timeout (a feed lasts).

@@ -181,6 +181,8 @@ impl Modify for BearerAuth {
         crate::gnss::routes::assign,
         crate::gnss::routes::unassign,
         crate::gnss::live::live,
+        crate::gnss::rinex::list,
+        crate::gnss::rinex::download,
         openapi_json,
     ),
     components(schemas(
@@ -209,6 +211,7 @@ impl Modify for BearerAuth {
         FeatureCollectionDoc,
         crate::ogc::Link,
         crate::gnss::routes::NmeaReport,
+        crate::gnss::rinex::RinexFile,
         crate::gnss::routes::MalformedLine,
         crate::gnss::routes::AssignmentBody,
         crate::gnss::routes::AssignmentView,

@@ -218,6 +218,11 @@ pub struct ServeArgs {
     #[arg(long, env = "FORSYNING_GNSS_RETENTION_DAYS", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub gnss_retention_days: u32,
+    /// A folder of reference-station RINEX 3/4 files (observation and
+    /// navigation, Hatanaka and gzip too), indexed at start and listed at
+    /// `/api/v1/rinex`.
+    #[arg(long, env = "FORSYNING_RINEX_DIR")]
+    pub rinex_dir: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub oidc: OidcArgs,
     #[command(flatten)]

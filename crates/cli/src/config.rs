@@ -45,6 +45,9 @@ struct File {
     rate_limit: Option<u32>,
     rate_burst: Option<u32>,
     max_upload_mib: Option<u64>,
+    gnss_tcp: Option<String>,
+    gnss_retention_days: Option<u32>,
+    rinex_dir: Option<PathBuf>,
     drain_delay_s: Option<u64>,
     drain_grace_s: Option<u64>,
     outbox_retention_days: Option<u32>,
@@ -211,6 +214,21 @@ fn fill(
         .map(|v| range(path, "max_upload_mib", v, 1, 1_048_576))
         .transpose()?;
     set!("max_upload_mib", upload, args.max_upload_mib);
+    let gnss_tcp = f
+        .gnss_tcp
+        .map(|l| {
+            l.parse::<SocketAddr>()
+                .map(Some)
+                .map_err(|e| key_error(path, "gnss_tcp", format!("{l:?}: {e}")))
+        })
+        .transpose()?;
+    set!("gnss_tcp", gnss_tcp, args.gnss_tcp);
+    let gnss_days = f
+        .gnss_retention_days
+        .map(|v| range(path, "gnss_retention_days", v, 1, 3650))
+        .transpose()?;
+    set!("gnss_retention_days", gnss_days, args.gnss_retention_days);
+    set!("rinex_dir", f.rinex_dir.map(Some), args.rinex_dir);
     let delay = f
         .drain_delay_s
         .map(|v| range(path, "drain_delay_s", v, 0, 300))

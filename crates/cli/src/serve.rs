@@ -38,6 +38,18 @@ pub async fn run(
             retention: chrono::TimeDelta::days(i64::from(args.gnss_retention_days)),
             ..Default::default()
         });
+    if let Some(dir) = args.rinex_dir.clone() {
+        let shown = dir.display().to_string();
+        let archive = tokio::task::spawn_blocking(move || {
+            forsyning_api::gnss::rinex::RinexArchive::open(&dir)
+        })
+        .await?
+        .with_context(|| format!("--rinex-dir {shown}"))?;
+        for (name, why) in &archive.skipped {
+            tracing::warn!(file = %name, "--rinex-dir: not indexed: {why}");
+        }
+        state = state.with_rinex(archive);
+    }
     let mut sso = None;
     if let Some(oidc) = oidc_config(&args.oidc)? {
         sso = Some(format!(

@@ -44,6 +44,14 @@ fn bad_keys_and_values_are_named() {
             "[oidc]: issuer, audience and jwks come together",
         ),
         ("[oidc]\nleeway = 5\n", "line 2: unknown field `leeway`"),
+        (
+            "gnss_tcp = \"port 9000\"\n",
+            "key `gnss_tcp`: \"port 9000\"",
+        ),
+        (
+            "gnss_retention_days = 0\n",
+            "key `gnss_retention_days`: 0 is not in 1..=3650",
+        ),
     ];
     for (text, want) in cases {
         let (ok, err) = serve(text, &[]);
