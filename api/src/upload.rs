@@ -480,8 +480,10 @@ fn plan(
         files.push(Source { path, name, format });
     }
     // Denmark keeps the Netherlands (in EPSG:25832) for KLIC zips, as before
-    // regions; other regions accept data in their own service area.
-    let service_area = if region.name == "denmark" {
+    // regions, unless `serve --service-area` set another area; other regions
+    // accept data in their own service area.
+    let overridden = region.service_area != forsyning_model::Region::denmark().service_area;
+    let service_area = if region.name == "denmark" && !overridden {
         default_service_area(files.iter().map(|s| s.format))
     } else {
         region.service_area

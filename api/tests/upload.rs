@@ -242,6 +242,46 @@ fn problems(report: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `serve --service-area` in the Denmark region holds for uploads too:
+/// the town lies outside the narrowed area, so a strict upload is rejected
+/// with every feature named, and nothing is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_narrowed_service_area_holds_for_uploads() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> =
+        Arc::new(GpkgStore::open(&dir.path().join("u.gpkg")).await.unwrap());
+    let owner = common::org_with_token(store.as_ref(), "OWN-A", Role::Owner).await;
+    let uploads = tempfile::tempdir().unwrap();
+    let mut region = forsyning_model::Region::denmark();
+    region.service_area = geo_types::Rect::new(
+        geo_types::coord! { x: 400_000.0, y: 6_000_000.0 },
+        geo_types::coord! { x: 401_000.0, y: 6_001_000.0 },
+    );
+    let state = AppState::new(store.clone())
+        .with_rate(RateLimiter::new(0.0, 1.0))
+        .with_uploads(UploadSettings {
+            max_bytes: 512 << 20,
+            dir: Some(uploads.path().to_owned()),
+        })
+        .with_region(region, forsyning_geo::Crs::STORE);
+    let w = World {
+        app: router(state, &Limits::default()),
+        store,
+        uploads,
+        _dir: dir,
+        owner_a: owner.clone(),
+        owner_b: String::new(),
+        contractor: String::new(),
+        admin: String::new(),
+    };
+    let (town, town_bytes) = town_geojson(4, 50);
+    let href = start(&w, "OWN-A", &owner, "", &[file("vand.geojson", town_bytes)]).await;
+    let job = wait(&w, &href, &owner).await;
+    assert_eq!(job["state"], "rejected", "{job}");
+    assert_eq!(job["report"]["rejected"], town.len() as u64, "{job}");
+    assert!(versions(w.store.as_ref(), "OWN-A").await.is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn geojson_upload_runs_as_a_job_and_stores_a_version() {
     let w = world(512 << 20).await;
