@@ -34,7 +34,7 @@ pub enum FloodCommand {
     },
     /// Bluespots with area, depth, volume, pour point, watershed and the rain that fills them.
     Bluespots {
-        /// The DEM (metres, EPSG:25832, square cells).
+        /// The DEM (metres in a projected CRS, e.g. EPSG:25832; square cells).
         dem: PathBuf,
         /// Polygons: `.gpkg` (GeoPackage, layer `bluespots`) or `.geojson`.
         #[arg(long)]
@@ -57,7 +57,7 @@ pub enum FloodCommand {
     Sea(SeaArgs),
     /// Cloudburst: even rain fills bluespots and spills downstream; writes the water depth.
     Rain {
-        /// The DEM (metres, EPSG:25832, square cells).
+        /// The DEM (metres in a projected CRS, e.g. EPSG:25832; square cells).
         dem: PathBuf,
         /// Rain in mm, evenly over the DEM.
         #[arg(long)]
@@ -207,7 +207,7 @@ pub fn run(command: FloodCommand) -> anyhow::Result<()> {
                     )
                 })
                 .collect();
-            write_features(&out, "bluespots", &features)?;
+            write_features(&out, georef.epsg.unwrap_or(25832), "bluespots", &features)?;
             println!(
                 "{}: {} bluespots ({} depressions before filtering)",
                 out.display(),
@@ -252,16 +252,20 @@ fn read_dem(
 ) -> anyhow::Result<(Grid<f32>, Georef)> {
     let raster = Raster::open(path)?;
     let georef = raster.georef().clone();
-    if need_metres && georef.epsg != Some(25832) {
+    // Areas, volumes and rain need metres: any projected CRS will do
+    // (EPSG:25832 in Denmark, EPSG:28992 for the Dutch AHN, ...).
+    if need_metres {
         match georef.epsg {
+            Some(code)
+                if forsyning_geo::Crs::epsg(code).is_ok_and(|c| !c.is_geographic()) => {}
             Some(code) => bail!(
-                "{}: the DEM is in EPSG:{code}; bluespots and rain need EPSG:25832 metres \
-                 (reprojection is not built yet: `gdalwarp -t_srs EPSG:25832 {} dem25832.tif`)",
+                "{}: the DEM is in EPSG:{code}, not a projected CRS in metres; bluespots and \
+                 rain need metres (reprojection is not built yet: `gdalwarp -t_srs EPSG:25832 {} dem25832.tif`)",
                 path.display(),
                 path.display()
             ),
             None => eprintln!(
-                "warning: {} has no EPSG code; assuming metres on square cells",
+                "warning: {} has no EPSG code; assuming metres on square cells (outputs are labelled EPSG:25832)",
                 path.display()
             ),
         }
@@ -287,6 +291,7 @@ fn bluespots(grid: &Grid<f32>, georef: &Georef, filter: &FilterArgs) -> anyhow::
 
 fn write_features(
     out: &Path,
+    epsg: u32,
     layer: &str,
     features: &[(
         serde_json::Map<String, serde_json::Value>,
@@ -304,7 +309,7 @@ fn write_features(
                 std::fs::remove_file(out)
                     .with_context(|| format!("replacing {}", out.display()))?;
             }
-            forsyning_terrain::vector::write_gpkg(out, layer, 25832, features)?;
+            forsyning_terrain::vector::write_gpkg(out, layer, epsg, features)?;
         }
         "geojson" | "json" => {
             let f = std::fs::File::create(out)
@@ -312,7 +317,7 @@ fn write_features(
             let mut w = std::io::BufWriter::new(f);
             write_feature_collection(
                 &mut w,
-                25832,
+                epsg,
                 features
                     .iter()
                     .map(|(p, g)| (p.clone(), multipolygon_json(g))),
