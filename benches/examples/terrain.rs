@@ -18,6 +18,8 @@ use forsyning_terrain::io::{write_geotiff, Raster, DEFAULT_MAX_CELLS};
 use rand::{Rng, SeedableRng};
 
 fn main() {
+    // As `forsyning flood` does.
+    forsyning_terrain::io::limit_gdal_cache();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("fill") => {

@@ -163,6 +163,7 @@ pub struct SeaArgs {
 }
 
 pub fn run(command: FloodCommand) -> anyhow::Result<()> {
+    forsyning_terrain::io::limit_gdal_cache();
     match command {
         FloodCommand::Fill { dem, out, read } => {
             let (mut grid, georef) = read_dem(&dem, &read, false)?;
