@@ -6,4 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh cmake g++ pkg-config libsqlite3-dev libgdal-dev gdal-bin
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/forsyning/target}"
-exec cargo run --release -p forsyning -- demo "$@"
+# The workspace's own build, as the tests build it (a `-p` or `--release`
+# build resolves other features and compiles PROJ again: ~20 minutes).
+cargo build -q --workspace --all-targets
+exec "$CARGO_TARGET_DIR/debug/forsyning" demo "$@"
