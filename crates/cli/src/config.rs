@@ -133,6 +133,12 @@ fn key_error(path: &Path, key: &str, problem: impl std::fmt::Display) -> anyhow:
     anyhow::anyhow!("{}: key `{key}`: {problem}", path.display())
 }
 
+/// The socket address of `key`, `HOST:PORT`.
+fn address(path: &Path, key: &str, v: &str) -> anyhow::Result<SocketAddr> {
+    v.parse()
+        .map_err(|e| key_error(path, key, format!("{v:?}: {e}")))
+}
+
 fn range<T: PartialOrd + std::fmt::Display + Copy>(
     path: &Path,
     key: &str,
@@ -163,13 +169,7 @@ fn fill(
             }
         };
     }
-    let listen = f
-        .listen
-        .map(|l| {
-            l.parse::<SocketAddr>()
-                .map_err(|e| key_error(path, "listen", format!("{l:?}: {e}")))
-        })
-        .transpose()?;
+    let listen = f.listen.map(|l| address(path, "listen", &l)).transpose()?;
     set!("listen", listen, args.listen);
     let timeout = f
         .request_timeout_s
@@ -216,11 +216,7 @@ fn fill(
     set!("max_upload_mib", upload, args.max_upload_mib);
     let gnss_tcp = f
         .gnss_tcp
-        .map(|l| {
-            l.parse::<SocketAddr>()
-                .map(Some)
-                .map_err(|e| key_error(path, "gnss_tcp", format!("{l:?}: {e}")))
-        })
+        .map(|l| address(path, "gnss_tcp", &l).map(Some))
         .transpose()?;
     set!("gnss_tcp", gnss_tcp, args.gnss_tcp);
     let gnss_days = f
