@@ -39,8 +39,15 @@ fn with<R>(
     })
 }
 
+/// EPSG:3857, looked up once: every projected feature asks for it, and the
+/// lookup takes a process-wide lock.
 fn web_mercator() -> Result<Crs, TileError> {
-    Crs::epsg(3857).map_err(projection)
+    static MERCATOR: std::sync::OnceLock<Crs> = std::sync::OnceLock::new();
+    if let Some(c) = MERCATOR.get() {
+        return Ok(*c);
+    }
+    let c = Crs::epsg(3857).map_err(projection)?;
+    Ok(*MERCATOR.get_or_init(|| c))
 }
 
 /// `g` (in `from`, the store's CRS) in EPSG:3857 metres, in place.
