@@ -15,6 +15,7 @@
 #      store the request and its audit entry) at RATE/2 with oha.
 #
 # usage: benches/scripts/http_load.sh [FEATURES] [RATE]   (default 1000000 1000)
+# POST_RATE sets step 3's rate (default RATE/2); ONLY=post runs step 3 alone.
 # Needs wrk (apt-get install wrk) and oha (cargo install oha).
 # PostGIS is measured when FORSYNING_TEST_POSTGRES names a database;
 # FORSYNING_BENCH_DIR keeps the loaded stores for the next run.
@@ -27,7 +28,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/forsyning/target}"
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
 oha=$(command -v oha || echo "$HOME/.cargo/bin/oha")
 [ -x "$oha" ] || { echo "needs oha (cargo install oha)"; exit 1; }
-cargo build --release -q -p forsyning
+cargo build --release -q --workspace
 bin="$CARGO_TARGET_DIR/release/forsyning"
 work=$(mktemp -d)
 keep="${FORSYNING_BENCH_DIR:-$work}"
@@ -39,16 +40,15 @@ trap cleanup EXIT
 run_backend() { # name store
   local name=$1 store=$2 port=18$((RANDOM % 900 + 100))
   echo "== $name ($store)"
-  if ! "$bin" --store "$store" org list 2>/dev/null | grep -q BENCH-CON; then
-    if [ "$name" = embedded ] && [ -s "${store#gpkg:}" ]; then
-      echo "reusing the town in $store"
-    elif [ "$name" = postgis ] && [ "$(psql -qAt "$FORSYNING_TEST_POSTGRES" -c "SELECT to_regclass('$schema.network_features') IS NOT NULL")" = t ]; then
-      echo "reusing the town in schema $schema"
-    else
-      "$bin" --store "$store" demo --no-serve --features "$n" --seed 42
-    fi
-    "$bin" --store "$store" org create --id BENCH-CON --name "Bench contractor" --role contractor >/dev/null
+  if [ "$name" = embedded ] && [ -s "${store#gpkg:}" ]; then
+    echo "reusing the town in $store"
+  elif [ "$name" = postgis ] && [ "$(psql -qAt "$FORSYNING_TEST_POSTGRES" -c "SELECT to_regclass('$schema.network_features') IS NOT NULL AND EXISTS (SELECT 1 FROM $schema.network_features)" 2>/dev/null)" = t ]; then
+    echo "reusing the town in schema $schema"
+  else
+    "$bin" --store "$store" demo --no-serve --features "$n" --seed 42
   fi
+  "$bin" --store "$store" org list 2>/dev/null | grep -q BENCH-CON ||
+    "$bin" --store "$store" org create --id BENCH-CON --name "Bench contractor" --role contractor >/dev/null
   # The town's extent, to draw requests inside it.
   local extent
   if [ "$name" = embedded ]; then
@@ -97,6 +97,7 @@ end
 delay = function() return pause end
 EOF
   sed "s#^#http://127.0.0.1:$port/api/v1/dig-requests/#" "$work/ids-$name.txt" >"$work/urls-$name.txt"
+  if [ "${ONLY:-}" != post ]; then
   echo "-- fixed rate: $rate requests/s for $duration, open loop, 100 connections"
   "$oha" -q "$rate" -z "$duration" -c 100 --latency-correction --no-tui --output-format json \
     --urls-from-file -H "Authorization: Bearer $token" "$work/urls-$name.txt" >"$work/oha-$name.json"
@@ -104,7 +105,8 @@ EOF
   echo "-- saturated: 32 connections, no pause"
   wrk -t2 -c32 -d"$duration" --latency -s "$work/get.lua" "http://127.0.0.1:$port" \
     | grep -E "Requests/sec|Non-2xx|Socket errors|50%|90%|99%|requests in"
-  local half=$((rate / 2))
+  fi
+  local half=${POST_RATE:-$((rate / 2))}
   echo "-- filing new requests: POST at $half/s for $duration, open loop"
   python3 - "$work/post-$name.json" $extent <<'EOF'
 import json, sys, datetime

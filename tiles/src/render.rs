@@ -15,6 +15,13 @@
 //!    smallest on screen first (shortest line, smallest area; points count
 //!    as size 0), until the tile fits.
 //!
+//! A tile that cannot fit even if every feature took the fewest bytes a
+//! feature can take (a z12 tile over a town meets 300,000 of them) is drawn
+//! at the coarsest tolerance at once, and its features are taken most
+//! important first — priority, then on-screen size by bounding box (a
+//! line's width plus height, a polygon's area) — until the budget is used;
+//! only the features taken are clipped and simplified.
+//!
 //! [`Rendered`] says how many features were dropped and with which
 //! tolerance the tile was drawn, so the server can log it; the budget is
 //! never exceeded, so with a budget too small even the most important
@@ -155,6 +162,14 @@ pub fn render(
     } else {
         &[o.tolerance_px, o.tolerance_px * 4.0, o.tolerance_px * 16.0]
     };
+    let floor: usize = kept
+        .iter()
+        .map(|f| MIN_FEATURE_BYTES + 2 * f.props.len())
+        .sum();
+    if floor > 4 * o.max_bytes {
+        let coarsest = tolerances[tolerances.len() - 1];
+        return render_far_over(tile, layers, &kept, o, dropped_small, coarsest);
+    }
     let prepare_all = |tol: f64| -> Vec<Prepared> {
         let fr = frame(tile, o, tol);
         kept.iter()
@@ -232,6 +247,98 @@ pub fn render(
         }
         // The estimate missed the dictionaries: aim 5% lower.
         target = target.saturating_sub(o.max_bytes / 20);
+    }
+}
+
+/// The fewest bytes a feature of a line or polygon layer takes in a tile
+/// (message framing, geometry type, one MoveTo and one LineTo), before its
+/// two bytes per property.
+const MIN_FEATURE_BYTES: usize = 12;
+
+/// On-screen size from the bounding box, tile units: a line's width plus
+/// height, a polygon's area, 0 for points.
+fn bbox_size(f: &TileFeature, scale: f64) -> f64 {
+    let Some(b) = f.bbox() else { return 0.0 };
+    match f.geometry {
+        geo_types::Geometry::Polygon(_) | geo_types::Geometry::MultiPolygon(_) => {
+            b.width() * b.height() * scale * scale
+        }
+        geo_types::Geometry::Point(_) | geo_types::Geometry::MultiPoint(_) => 0.0,
+        _ => (b.width() + b.height()) * scale,
+    }
+}
+
+/// A tile far over its budget (see the module docs): features taken most
+/// important first until the budget is used, only those prepared.
+fn render_far_over(
+    tile: TileCoord,
+    layers: &[LayerSpec],
+    kept: &[&TileFeature],
+    o: &RenderOptions,
+    dropped_small: usize,
+    tol: f64,
+) -> Rendered {
+    let fr = frame(tile, o, tol);
+    let mut order: Vec<(usize, f64)> = kept
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (i, bbox_size(f, fr.scale)))
+        .collect();
+    order.sort_by(|a, b| {
+        (kept[b.0].priority, b.1)
+            .partial_cmp(&(kept[a.0].priority, a.1))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let mut target = o.max_bytes - o.max_bytes / 10;
+    // (index into kept, geometry, cost), most important first.
+    let mut taken: Vec<(usize, Vec<TileGeometry>, usize)> = Vec::new();
+    let mut total = 0usize;
+    // Features clipped away entirely: not in the tile, but not dropped by the budget.
+    let mut empty = 0usize;
+    for &(i, _) in &order {
+        let mut geoms = Vec::new();
+        prepare(&fr, &kept[i].geometry, &mut geoms);
+        if geoms.is_empty() {
+            empty += 1;
+            continue;
+        }
+        let p = Prepared {
+            feature: kept[i],
+            geoms,
+            size: 0.0,
+        };
+        let cost = feature_cost(&p);
+        if total + cost > target {
+            break;
+        }
+        total += cost;
+        taken.push((i, p.geoms, cost));
+    }
+    loop {
+        // Written in the order given, as every tile is.
+        let mut chosen: Vec<&(usize, Vec<TileGeometry>, usize)> = taken.iter().collect();
+        chosen.sort_by_key(|t| t.0);
+        let prepared: Vec<Prepared> = chosen
+            .iter()
+            .map(|(i, g, _)| Prepared {
+                feature: kept[*i],
+                geoms: g.clone(),
+                size: 0.0,
+            })
+            .collect();
+        let bytes = encode(layers, &prepared, o.extent);
+        if bytes.len() <= o.max_bytes || taken.is_empty() {
+            let dropped = kept.len() - taken.len() - empty;
+            return finish(bytes, &prepared, dropped_small, dropped, tol);
+        }
+        // The estimate missed the dictionaries: aim 5% lower.
+        target = target.saturating_sub(o.max_bytes / 20);
+        while total > target {
+            match taken.pop() {
+                Some((_, _, c)) => total -= c,
+                None => break,
+            }
+        }
     }
 }
 

@@ -290,3 +290,61 @@ fn the_budget_drops_small_and_unimportant_features_first() {
     }
     decode(&cut.bytes);
 }
+
+#[test]
+fn a_tile_far_over_its_budget_takes_the_most_important_and_largest_first() {
+    // 20,000 short lines at z12 could not fit 50 KB even at 12 bytes each.
+    let t = TileCoord::new(12, 2184, 1278).unwrap();
+    let b = t.bounds();
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let feats: Vec<TileFeature> = (0..20_000)
+        .map(|i| {
+            let (x, y) = (
+                b.min().x + rng.gen_range(0.05..0.95) * b.width(),
+                b.min().y + rng.gen_range(0.05..0.95) * b.height(),
+            );
+            // 2 to 200 px long (a pixel is 1/512 of the tile).
+            let len = rng.gen_range(2.0..200.0) * b.width() / 512.0;
+            let line = LineString::from(vec![(x, y), (x + len, y + len / 3.0)]);
+            feature(i, u8::from(i % 50 == 0) * 2, line.into())
+        })
+        .collect();
+    let refs: Vec<&TileFeature> = feats.iter().collect();
+    let o = RenderOptions {
+        max_bytes: 50_000,
+        ..RenderOptions::default()
+    };
+    let cut = render(t, &layers(), &refs, &o);
+    assert!(cut.bytes.len() <= 50_000, "{} > 50000", cut.bytes.len());
+    assert!(
+        cut.bytes.len() > 40_000,
+        "uses most of the budget: {}",
+        cut.bytes.len()
+    );
+    assert_eq!(cut.tolerance_px, 16.0, "straight to the coarsest tolerance");
+    assert_eq!(
+        cut.dropped_budget + cut.uids.len(),
+        feats.len(),
+        "every feature kept or dropped"
+    );
+    let kept: std::collections::HashSet<Uuid> = cut.uids.iter().copied().collect();
+    // All 400 very dangerous lines fit, and are kept before any other.
+    for f in feats.iter().filter(|f| f.priority == 2) {
+        assert!(kept.contains(&f.uid), "very dangerous {} dropped", f.uid);
+    }
+    // Among the rest, every kept line is at least as long on screen as
+    // every dropped one (the bounding-box size of the module docs).
+    let size = |f: &TileFeature| f.bbox().map_or(0.0, |r| r.width() + r.height());
+    let (k, d): (Vec<&TileFeature>, Vec<&TileFeature>) = feats
+        .iter()
+        .filter(|f| f.priority == 0)
+        .partition(|f| kept.contains(&f.uid));
+    let shortest_kept = k.iter().map(|f| size(f)).fold(f64::INFINITY, f64::min);
+    let longest_dropped = d.iter().map(|f| size(f)).fold(0.0, f64::max);
+    assert!(!k.is_empty() && !d.is_empty());
+    assert!(
+        shortest_kept >= longest_dropped,
+        "{shortest_kept} < {longest_dropped}"
+    );
+    decode(&cut.bytes);
+}

@@ -71,10 +71,8 @@ async fn update(
             return Ok(Err(e));
         }
         let key = id.to_string();
-        tx.execute(
-            "UPDATE dig_requests SET status = ?2 WHERE id = ?1",
-            params![key, record.request.status.code()],
-        )?;
+        tx.prepare_cached("UPDATE dig_requests SET status = ?2 WHERE id = ?1")?
+            .execute(params![key, record.request.status.code()])?;
         for r in &record.responses {
             upsert_response(tx, &key, r)?;
         }

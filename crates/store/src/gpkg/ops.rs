@@ -74,6 +74,9 @@ impl OpsDb {
             .map_err(StoreError::sqlite(&path))?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(StoreError::sqlite(&path))?;
+        // Every statement of the write path stays prepared (the default
+        // cache of 16 is smaller than the statements a dig request writes).
+        conn.set_prepared_statement_cache_capacity(64);
         conn.execute_batch(SCHEMA)
             .map_err(StoreError::sqlite(&path))?;
         conn.execute_batch(super::dig_rows::SCHEMA)
@@ -232,11 +235,10 @@ impl AccessStore for super::GpkgStore {
     async fn org(&self, id: &OrgId) -> Result<Option<Organisation>, StoreError> {
         let id = id.to_string();
         let raw = read_ops(&self.inner.ops, move |c| {
-            c.query_row(
+            c.prepare_cached(
                 "SELECT id, name, role, boundary, created_at FROM organisations WHERE id = ?1",
-                params![id],
-                read_org,
-            )
+            )?
+            .query_row(params![id], read_org)
             .optional()
         })
         .await?;
@@ -278,11 +280,10 @@ impl AccessStore for super::GpkgStore {
     async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError> {
         let hash = hash.to_owned();
         let raw = read_ops(&self.inner.ops, move |c| {
-            c.query_row(
+            c.prepare_cached(
                 "SELECT id, org_id, label, hash, created_at, revoked_at FROM api_tokens WHERE hash = ?1",
-                params![hash],
-                read_token,
-            )
+            )?
+            .query_row(params![hash], read_token)
             .optional()
         })
         .await?;

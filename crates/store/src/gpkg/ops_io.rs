@@ -95,6 +95,7 @@ fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     c.busy_timeout(Duration::from_secs(30))?;
+    c.set_prepared_statement_cache_capacity(64);
     Ok(c)
 }
 
@@ -181,16 +182,19 @@ fn flush(ops: &OpsDb) {
 
 fn commit_group(c: &Connection, path: &Path, mut group: Vec<Box<dyn Job>>) {
     let outcome = (|| -> rusqlite::Result<()> {
-        c.execute_batch("BEGIN IMMEDIATE")?;
+        // Cached statements: these ran for every write of every group.
+        let run = |sql: &str| c.prepare_cached(sql)?.execute([]).map(|_| ());
+        run("BEGIN IMMEDIATE")?;
         for job in &mut group {
-            c.execute_batch("SAVEPOINT job")?;
+            run("SAVEPOINT job")?;
             if job.run(c) {
-                c.execute_batch("RELEASE job")?;
+                run("RELEASE job")?;
             } else {
-                c.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                run("ROLLBACK TO job")?;
+                run("RELEASE job")?;
             }
         }
-        c.execute_batch("COMMIT")
+        run("COMMIT")
     })();
     let why = outcome.as_ref().err().map(|e| e.to_string());
     if why.is_some() && !c.is_autocommit() {
