@@ -129,6 +129,15 @@ impl Jobs {
         }
     }
 
+    /// Writes job `id` to the store now and says whether it could: a job is
+    /// answered `202 Accepted` only once a restart would still know it.
+    pub async fn persist(&self, id: Uuid) -> Result<(), ApiError> {
+        match (&self.durable, self.get(id)) {
+            (Some(d), Some(job)) => d.write(&job).await,
+            _ => Ok(()),
+        }
+    }
+
     /// Job `id`: from this process, else from the store (another replica's,
     /// or one from before a restart). `None` when neither knows it.
     pub async fn find(&self, id: Uuid) -> Result<Option<Job>, ApiError> {

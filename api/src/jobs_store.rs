@@ -106,6 +106,48 @@ impl Durable {
         }
     }
 
+    /// Writes `job` now, whatever the batch.
+    pub(crate) async fn write(&self, job: &Job) -> Result<(), ApiError> {
+        let row = stored(job, Utc::now()).map_err(|e| ApiError::Internal(e.to_string()))?;
+        self.store.put_job(&row).await?;
+        Ok(())
+    }
+
+    /// What became of the upload of a job whose process died before the
+    /// job recorded its end: nothing when no version of its dataset became
+    /// current since it began; else the version that did (its own, unless
+    /// another upload of the dataset ran at the same time).
+    async fn interrupted(&self, job: &Job) -> Result<String, ApiError> {
+        let datasets = self.store.datasets(Some(&job.owner_id)).await?;
+        let newer = match datasets.iter().find(|d| d.name == job.dataset) {
+            Some(d) => self
+                .store
+                .dataset_versions(d.dataset_id)
+                .await?
+                .into_iter()
+                .filter(|v| v.valid_from >= job.created_at)
+                .max_by_key(|v| v.version),
+            None => None,
+        };
+        Ok(match newer {
+            None => "interrupted: the server running this job stopped before it ended; \
+                     nothing was stored, upload again"
+                .into(),
+            Some(v) => format!(
+                "interrupted: the server running this job stopped before it recorded its end; \
+                 version {} of {}/{} ({} features) became current at {} after this upload \
+                 began, so the upload was most likely stored (unless another upload of the \
+                 dataset ran at the same time): compare the feature count with the upload",
+                v.version,
+                job.owner_id,
+                job.dataset,
+                v.feature_count,
+                v.valid_from
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        })
+    }
+
     /// Job `id` from the store; a stale queued or running one is marked failed.
     pub(crate) async fn load(&self, id: Uuid) -> Result<Option<Job>, ApiError> {
         let Some(row) = self.store.job(id).await? else {
@@ -118,11 +160,7 @@ impl Durable {
         {
             job.state = JobState::Failed;
             job.finished_at = Some(now);
-            job.message = Some(
-                "interrupted: the server running this job stopped before it ended; \
-                 nothing was stored, upload again"
-                    .into(),
-            );
+            job.message = Some(self.interrupted(&job).await?);
             let row = stored(&job, now).map_err(|e| ApiError::Internal(e.to_string()))?;
             self.store.put_job(&row).await?;
         }

@@ -540,6 +540,14 @@ async fn upload(
         dataset.clone(),
         plan.total_bytes,
     );
+    // Accepted means a restart still knows the job.
+    if let Err(e) = state.jobs.persist(id).await {
+        state.jobs.finish(
+            id,
+            failed("the job could not be recorded; nothing was stored"),
+        );
+        return Err(e);
+    }
     let job = Job {
         jobs: state.jobs.clone(),
         store: state.store.clone(),

@@ -146,6 +146,28 @@ pub fn to_native_crs(
     })
 }
 
+/// A dig request body as a JSON object (400 when it is not one).
+pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| ApiError::BadRequest {
+        code: "invalid_json",
+        message: format!("the body is not valid JSON: {e}"),
+    })?;
+    let Value::Object(body) = value else {
+        return Err(ApiError::BadRequest {
+            code: "invalid_json",
+            message: "the body must be a JSON object".into(),
+        });
+    };
+    Ok(body)
+}
+
+/// Whether the body names a CRS: only then may reading it call PROJ (to
+/// look the CRS up and to reproject), so only then must it leave the async
+/// threads. A polygon in the region's own CRS needs neither.
+pub fn names_crs(body: &Map<String, Value>) -> bool {
+    body.get("crs").is_some_and(|v| !v.is_null())
+}
+
 impl DigIntake {
     /// Parses a JSON body (see the `dig` module) and checks it at `now`.
     /// Synchronous (PROJ): run it in a blocking task.
@@ -165,16 +187,17 @@ impl DigIntake {
         limits: &DigLimits,
         native: Crs,
     ) -> Result<Self, ApiError> {
-        let value: Value = serde_json::from_slice(body).map_err(|e| ApiError::BadRequest {
-            code: "invalid_json",
-            message: format!("the body is not valid JSON: {e}"),
-        })?;
-        let Value::Object(body) = value else {
-            return Err(ApiError::BadRequest {
-                code: "invalid_json",
-                message: "the body must be a JSON object".into(),
-            });
-        };
+        Self::from_object_in(parse_object(body)?, now, limits, native)
+    }
+
+    /// [`DigIntake::from_json_in`] on a body already read by [`parse_object`].
+    /// Synchronous (PROJ) when the body names a CRS ([`names_crs`]).
+    pub fn from_object_in(
+        body: Map<String, Value>,
+        now: DateTime<Utc>,
+        limits: &DigLimits,
+        native: Crs,
+    ) -> Result<Self, ApiError> {
         if let Some(unknown) = body.keys().find(|k| !FIELDS.contains(&k.as_str())) {
             return Err(ApiError::field(
                 "unknown_field",

@@ -39,7 +39,9 @@ pub async fn submit(
     let received = millis(received);
     let matched = match_owners_in(store, &intake.area, received, region).await?;
     let request = DigRequest {
-        id: Uuid::new_v4(),
+        // Time-ordered (v7, 74 random bits): the store's indexes on the
+        // request id grow at one end instead of at random pages.
+        id: Uuid::now_v7(),
         requester_id: caller.org_id.clone(),
         polygon: intake.area.polygon().clone(),
         buffer_m: intake.area.buffer_m(),

@@ -169,7 +169,9 @@ pub(crate) fn dig_events(
         .responses
         .iter()
         .map(|response| {
-            let id = Uuid::new_v4();
+            // Time-ordered (v7): new rows go to the end of the id index
+            // instead of dirtying a random page of it on every insert.
+            let id = Uuid::now_v7();
             let payload = serde_json::json!({
                 "id": id,
                 "event": kind.code(),

@@ -7,7 +7,9 @@ use chrono::{Duration, DurationRound, TimeDelta, Utc};
 use forsyning_model::{
     DigRequest, DigRequestStatus, DigResponse, DigResponseType, OrgId, Organisation, Role,
 };
-use forsyning_store::{Attempt, EventStatus, GpkgStore, Incident, Severity, Store, StoredJob};
+use forsyning_store::{
+    Attempt, EventStatus, GpkgStore, Incident, Severity, Store, StoredJob, Webhook,
+};
 use geo_types::polygon;
 use uuid::Uuid;
 
@@ -30,6 +32,17 @@ async fn orgs(store: &dyn Store) {
                 name: id.into(),
                 role,
                 boundary: None,
+                created_at: Utc::now(),
+            })
+            .await
+            .unwrap();
+    }
+    for owner in ["OPS-O1", "OPS-O2"] {
+        store
+            .set_webhook(&Webhook {
+                owner_id: org(owner),
+                url: "https://hooks.example.dk/ops".into(),
+                salt: "00".into(),
                 created_at: Utc::now(),
             })
             .await
@@ -254,8 +267,38 @@ async fn incidents(store: &dyn Store) {
     assert!(store.schema_current().await.unwrap(), "{name}");
 }
 
+/// An event for an owner without a webhook is written skipped (and so
+/// pruned by the retention rule); one for an owner with a webhook waits
+/// for its delivery.
+async fn skipped_when_written(store: &dyn Store) {
+    let name = store.backend();
+    store.remove_webhook(&org("OPS-O2")).await.unwrap();
+    file(store, 7.0).await;
+    let mut newest = store.events(None, 2).await.unwrap();
+    newest.sort_by(|a, b| a.owner_id.cmp(&b.owner_id));
+    let got: Vec<(&str, EventStatus, Option<&str>)> = newest
+        .iter()
+        .map(|e| (e.owner_id.as_str(), e.status, e.last_error.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("OPS-O1", EventStatus::Pending, None),
+            (
+                "OPS-O2",
+                EventStatus::Skipped,
+                Some("OPS-O2 had no webhook when the event was written")
+            ),
+        ],
+        "{name}"
+    );
+    let after = Utc::now() + Duration::seconds(1);
+    assert_eq!(store.prune_outbox(after).await.unwrap(), 1, "{name}");
+}
+
 async fn suite(store: &dyn Store) {
     retention(store).await;
+    skipped_when_written(store).await;
     jobs(store).await;
     incidents(store).await;
 }

@@ -32,7 +32,11 @@ const COLUMNS: &str = "id, owner_id, kind, dig_request_id, payload, created_at, 
 /// Writes `events` on `conn` (inside the caller's transaction).
 pub(super) fn insert_events(conn: &Connection, events: &[OutboxEvent]) -> rusqlite::Result<()> {
     let mut s = conn.prepare_cached(&format!(
-        "INSERT INTO outbox ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        "INSERT INTO outbox ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+            CASE WHEN EXISTS (SELECT 1 FROM webhooks WHERE owner_id = ?2) THEN ?7 ELSE 'skipped' END,
+            ?8, ?9, ?10,
+            CASE WHEN EXISTS (SELECT 1 FROM webhooks WHERE owner_id = ?2) THEN ?11
+                 ELSE ?2 || ' had no webhook when the event was written' END)"
     ))?;
     for e in events {
         s.execute(params![

@@ -31,7 +31,11 @@ pub(super) async fn insert_events(
 ) -> Result<(), StoreError> {
     for e in events {
         sqlx::query(&format!(
-            "INSERT INTO outbox ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            "INSERT INTO outbox ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6,
+                CASE WHEN EXISTS (SELECT 1 FROM webhooks WHERE owner_id = $2) THEN $7 ELSE 'skipped' END,
+                $8, $9, $10,
+                CASE WHEN EXISTS (SELECT 1 FROM webhooks WHERE owner_id = $2) THEN $11
+                     ELSE $2 || ' had no webhook when the event was written' END)"
         ))
         .bind(e.id)
         .bind(e.owner_id.as_str())

@@ -7,8 +7,9 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use forsyning_model::{
     verify_chain, AuditRecord, DigRequest, DigRequestStatus, DigResponse, DigResponseType, OrgId,
+    Organisation, Role,
 };
-use forsyning_store::{DigFilter, DigRecord, Store, StoreError};
+use forsyning_store::{DigFilter, DigRecord, Store, StoreError, Webhook};
 use geo::Intersects;
 use geo_types::MultiPolygon;
 use rand::{Rng, SeedableRng};
@@ -78,6 +79,29 @@ pub async fn dig_requests(store: &dyn Store) {
     use DigResponseType::*;
     let mut rng = ChaCha8Rng::seed_from_u64(31);
     let name = store.backend();
+    // The matched owners have webhooks, so their events wait for delivery
+    // (an owner without one gets its events written skipped).
+    for owner in ["DIG-O1", "DIG-O2"] {
+        store
+            .create_org(&Organisation {
+                id: org(owner),
+                name: owner.into(),
+                role: Role::Owner,
+                boundary: None,
+                created_at: Utc::now(),
+            })
+            .await
+            .unwrap();
+        store
+            .set_webhook(&Webhook {
+                owner_id: org(owner),
+                url: "https://hooks.example.dk/dig".into(),
+                salt: "01".into(),
+                created_at: Utc::now(),
+            })
+            .await
+            .unwrap();
+    }
 
     let r1 = request(&mut rng, 1, "DIG-C1");
     let got1 = r1.received_at;
