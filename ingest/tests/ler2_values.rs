@@ -159,3 +159,23 @@ fn the_callback_may_stop_the_read() {
         .unwrap();
     assert_eq!((seen, summary.features), (1, 1));
 }
+
+/// Found by the `ler2` fuzz target: the time-zone cut of
+/// `etableringstidspunkt` (six bytes from the end) fell inside a
+/// multi-byte character and the reader panicked. Such a text is a
+/// malformed date of the feature.
+#[test]
+fn an_installation_date_cut_inside_a_character_is_malformed_not_a_panic() {
+    let xml = elledning("").replace(
+        "<ler:etableringstidspunkt>2010<",
+        "<ler:etableringstidspunkt>é12345<",
+    );
+    let o = one(&xml);
+    assert!(
+        o.problems.iter().any(|p| p.rule == Rule::MalformedInput
+            && p.message.contains("etableringstidspunkt")
+            && p.message.contains("é12345")),
+        "{:?}",
+        o.problems
+    );
+}

@@ -112,7 +112,7 @@ fn free_port() -> u16 {
 /// `forsyning serve` on `store`, answering on its `/readyz`.
 async fn serve(store: &str, http: &reqwest::Client) -> (Child, String) {
     let port = free_port();
-    let child = Command::new(bin())
+    let mut child = Command::new(bin())
         .args(["--store", store, "serve", "--rate-limit", "0"])
         .arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
@@ -128,10 +128,11 @@ async fn serve(store: &str, http: &reqwest::Client) -> (Child, String) {
                 return (child, base);
             }
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "the server did not get ready on {store}"
-        );
+        if start.elapsed() > Duration::from_secs(120) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("the server did not get ready on {store}");
+        }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

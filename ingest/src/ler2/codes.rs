@@ -112,7 +112,13 @@ pub(crate) fn installed(raw: &RawFeature, issues: &mut Vec<Issue>) -> Option<Par
     let at = raw.prop(Prop::Etableringstidspunkt).map(|v| v.at.clone());
     let date = text.split('T').next().unwrap_or(text);
     let date = date.strip_suffix('Z').unwrap_or(date);
-    let without_zone = match date.len().checked_sub(6).map(|i| date.split_at(i)) {
+    // `split_at_checked`: the cut may fall inside a multi-byte character
+    // (found by the `ler2` fuzz target; such a text is simply not a date).
+    let without_zone = match date
+        .len()
+        .checked_sub(6)
+        .and_then(|i| date.split_at_checked(i))
+    {
         Some((d, zone)) if zone.starts_with(['+', '-']) && zone.as_bytes()[3] == b':' => d,
         _ => date,
     };

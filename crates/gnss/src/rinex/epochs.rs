@@ -124,7 +124,8 @@ pub(super) fn navigation<R: BufRead>(
             && b[2].is_ascii_digit()
             && b[3] == b' '
         {
-            let Some(t) = date_time(&l[4..23]) else {
+            // `get`: byte 23 may fall inside a multi-byte character.
+            let Some(t) = l.get(4..23).and_then(date_time) else {
                 continue;
             };
             let s = b[0] as char;
@@ -137,4 +138,22 @@ pub(super) fn navigation<R: BufRead>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// Found by review and reproduced with `fuzz/` (target `rinex`): a
+    /// navigation record line whose byte 23 falls inside a multi-byte
+    /// character panicked ("end byte index 23 is not a char boundary").
+    #[test]
+    fn nav_record_with_multibyte_character_at_the_epoch_end() {
+        let input: &[u8] = b"     4.00           N: GNSS NAV DATA    M: MIXED            \
+RINEX VERSION / TYPE\n                                                            \
+END OF HEADER\nG02 2022 06 08 10 00 0\xc3\xa9\n";
+        let ix = super::super::index("fuzz.rnx", input).unwrap();
+        assert_eq!(
+            ix.records, 0,
+            "the line is not a record: its epoch does not parse"
+        );
+    }
 }
