@@ -1,8 +1,9 @@
 //! A `forsyning` process killed with SIGKILL while it replaces datasets
 //! leaves every dataset either at its old version or at its new one, whole.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -27,27 +28,11 @@ fn demo(store: &str, seed: &str, features: &str) -> Command {
 
 /// Current version and feature count of every dataset, checked to be whole.
 async fn versions(store: &dyn Store) -> BTreeMap<String, (u32, usize)> {
-    let mut out = BTreeMap::new();
-    for d in store.datasets(None).await.unwrap() {
-        let versions = store.dataset_versions(d.dataset_id).await.unwrap();
-        let current = versions
-            .iter()
-            .find(|v| v.version == d.current_version)
-            .unwrap();
-        assert!(current.valid_to.is_none());
-        let features = store
-            .features_at_version(d.dataset_id, d.current_version)
-            .await
-            .unwrap();
-        assert_eq!(
-            features.len() as u64,
-            current.feature_count,
-            "{} is incomplete",
-            d.owner_id
-        );
-        out.insert(d.owner_id.to_string(), (d.current_version, features.len()));
-    }
-    out
+    common::whole_datasets(store)
+        .await
+        .into_iter()
+        .map(|((owner, _), v)| (owner, v))
+        .collect()
 }
 
 fn kill_when(mut child: Child, ready: impl Fn() -> bool) {
@@ -112,33 +97,12 @@ async fn sigkill_during_replace_leaves_gpkg_whole() {
             .unwrap_or(false)
     });
 
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
-    drop(conn);
+    common::assert_gpkg_whole(&path);
     let store = GpkgStore::open(&path).await.unwrap();
     let after = versions(&store).await;
     check_outcome(&before, &after);
     let in_memory: usize = after.values().map(|(_, n)| n).sum();
     assert_eq!(store.feature_count(), in_memory);
-    assert_gpkg_opens(&path);
-}
-
-fn assert_gpkg_opens(path: &Path) {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    let n: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM rtree_network_features_geom",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let m: i64 = conn
-        .query_row("SELECT count(*) FROM network_features", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(n, m, "the R-tree index must match the table");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
