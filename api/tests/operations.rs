@@ -10,8 +10,9 @@ use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use forsyning_api::jobs::{JobEnd, JobState};
 use forsyning_api::{router, AppState, Limits, RateLimiter};
+use forsyning_fixtures::{Town, TownConfig};
 use forsyning_model::{OrgId, Role};
-use forsyning_store::{GpkgStore, PostgisStore, Store, StoredJob};
+use forsyning_store::{replace_dataset, GpkgStore, PostgisStore, Store, StoredJob};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -22,6 +23,30 @@ fn app(state: AppState) -> axum::Router {
         state.with_rate(RateLimiter::new(0.0, 1.0)),
         &Limits::default(),
     )
+}
+
+/// A running upload job of OPS-OWNER's `dataset`, begun five minutes ago
+/// and last written two minutes ago: its server died.
+async fn dead_job(store: &dyn Store, dataset: &str) -> Uuid {
+    let id = Uuid::new_v4();
+    let now = Utc::now();
+    let body = json!({"id": id, "kind": "upload", "owner_id": "OPS-OWNER", "dataset": dataset,
+        "state": "running", "created_at": now - Duration::minutes(5), "finished_at": null,
+        "progress": {"bytes_read": 10, "bytes_total": 100, "percent": 10.0, "features_accepted": 0},
+        "report": null, "message": null, "version": null});
+    store
+        .put_job(&StoredJob {
+            id,
+            owner_id: OrgId::new("OPS-OWNER").unwrap(),
+            state: "running".into(),
+            created_at: now - Duration::minutes(5),
+            updated_at: now - Duration::minutes(2),
+            finished_at: None,
+            body: body.to_string(),
+        })
+        .await
+        .unwrap();
+    id
 }
 
 async fn suite(store: Arc<dyn Store>, reopen: impl std::future::Future<Output = Arc<dyn Store>>) {
@@ -153,30 +178,43 @@ async fn suite(store: Arc<dyn Store>, reopen: impl std::future::Future<Output = 
     let (_, s) = get(&b, "/api/v1/status/incidents", None).await;
     assert_eq!(s[0]["id"], id.as_str());
 
-    // A job whose server died mid-run (no write for two minutes) shows failed.
-    let dead = Uuid::new_v4();
-    let now = Utc::now();
-    let body = json!({"id": dead, "kind": "upload", "owner_id": "OPS-OWNER", "dataset": "network",
-        "state": "running", "created_at": now - Duration::minutes(5), "finished_at": null,
-        "progress": {"bytes_read": 10, "bytes_total": 100, "percent": 10.0, "features_accepted": 0},
-        "report": null, "message": null, "version": null});
-    store
-        .put_job(&StoredJob {
-            id: dead,
-            owner_id: OrgId::new("OPS-OWNER").unwrap(),
-            state: "running".into(),
-            created_at: now - Duration::minutes(5),
-            updated_at: now - Duration::minutes(2),
-            finished_at: None,
-            body: body.to_string(),
-        })
-        .await
-        .unwrap();
+    // A job whose server died mid-run (no write for two minutes) shows
+    // failed, and says that nothing was stored: no version of its dataset
+    // became current since it began.
+    let dead = dead_job(store.as_ref(), "network").await;
     let (code, j) = get(&b, &format!("/api/v1/jobs/{dead}"), Some(&owner)).await;
     assert_eq!(code, StatusCode::OK, "{j}");
     assert_eq!(j["state"], "failed");
+    let m = j["message"].as_str().unwrap();
     assert!(
-        j["message"].as_str().unwrap().starts_with("interrupted"),
+        m.starts_with("interrupted") && m.contains("nothing was stored"),
+        "{j}"
+    );
+    // One whose server died after its commit: the version that became
+    // current after it began is named, with its feature count.
+    let features: Vec<_> = Town::new(TownConfig::new(3, 300))
+        .features()
+        .take(7)
+        .collect();
+    let v = replace_dataset(
+        store.as_ref(),
+        &OrgId::new("OPS-OWNER").unwrap(),
+        "late",
+        features,
+    )
+    .await
+    .unwrap();
+    let late = dead_job(store.as_ref(), "late").await;
+    let (_, j) = get(&b, &format!("/api/v1/jobs/{late}"), Some(&owner)).await;
+    assert_eq!(j["state"], "failed");
+    let m = j["message"].as_str().unwrap();
+    assert!(
+        m.starts_with("interrupted")
+            && m.contains(&format!(
+                "version {} of OPS-OWNER/late (7 features)",
+                v.version
+            ))
+            && !m.contains("nothing was stored"),
         "{j}"
     );
     assert_eq!(
