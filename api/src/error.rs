@@ -25,6 +25,19 @@ pub enum ApiError {
     /// completed dig request): 409.
     #[error("{0}")]
     Conflict(String),
+    /// The caller's view of a dataset is not its current version: a
+    /// compare-and-swap on the version failed (`version_conflict`), or the
+    /// feature is not in the current version (`feature_not_current`). 409
+    /// naming both versions.
+    #[error("{message}")]
+    VersionConflict {
+        code: &'static str,
+        message: String,
+        /// The version the caller based its change on.
+        base_version: u32,
+        /// The dataset's current version.
+        current_version: u32,
+    },
     #[error("too many requests")]
     TooManyRequests,
     #[error("service unavailable: {0}")]
@@ -65,6 +78,20 @@ impl IntoResponse for ApiError {
             }
             ApiError::Forbidden(why) => (StatusCode::FORBIDDEN, "forbidden", (*why).to_owned()),
             ApiError::Conflict(why) => (StatusCode::CONFLICT, "conflict", why.clone()),
+            ApiError::VersionConflict {
+                code,
+                message,
+                base_version,
+                current_version,
+            } => {
+                let body = serde_json::json!({
+                    "error": code,
+                    "message": message,
+                    "base_version": base_version,
+                    "current_version": current_version,
+                });
+                return (StatusCode::CONFLICT, Json(body)).into_response();
+            }
             ApiError::TooManyRequests => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",

@@ -4,6 +4,7 @@
 //! any socket, so tests drive it with `tower::ServiceExt::oneshot`; [`serve`]
 //! runs it on a listener with graceful shutdown.
 
+mod as_built;
 mod audit;
 mod auth;
 pub mod dig;
@@ -165,6 +166,7 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
     let timed = Router::new()
         .merge(health::routes())
         .merge(features::routes())
+        .merge(as_built::routes())
         .merge(dig::routes())
         .merge(interest::routes())
         .merge(webhooks::routes())

@@ -11,6 +11,9 @@
 //! | municipality | none (403)                                    | those intersecting its boundary: answers, no features |
 //! | admin        | all                                           | all                              |
 //!
+//! Network features change (as-built surveys) by their owner or an admin
+//! only; another owner gets 404, other roles 403.
+//!
 //! A dig request the caller may not see answers 404, as if it did not exist.
 
 use chrono::{DateTime, Utc};
@@ -110,6 +113,28 @@ pub fn may_see_datasets_of(p: &Principal, owner: &OrgId) -> Result<bool, ApiErro
             Err(ApiError::Forbidden("only owners and admins see datasets"))
         }
     }
+}
+
+/// The organisation that may change network features (as-built surveys):
+/// an owner (its own features, see [`may_change_feature`]) or an admin.
+pub fn feature_editor(p: &Principal) -> Result<&Organisation, ApiError> {
+    let Some(org) = p.org() else {
+        return Err(ApiError::Unauthorized(
+            "changing network features needs a token",
+        ));
+    };
+    match org.role {
+        Role::Owner | Role::Admin => Ok(org),
+        Role::Contractor | Role::Municipality => Err(ApiError::Forbidden(
+            "only the owner of a feature and admins change it",
+        )),
+    }
+}
+
+/// Whether `editor` (from [`feature_editor`]) may change `f`: an admin any
+/// feature, an owner its own.
+pub fn may_change_feature(editor: &Organisation, f: &NetworkFeature) -> bool {
+    editor.role == Role::Admin || (editor.role == Role::Owner && f.owner_id == editor.id)
 }
 
 /// Contractors and admins file dig requests; owners and municipalities do not.

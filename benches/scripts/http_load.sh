@@ -28,7 +28,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/forsyning/target}"
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
 oha=$(command -v oha || echo "$HOME/.cargo/bin/oha")
 [ -x "$oha" ] || { echo "needs oha (cargo install oha)"; exit 1; }
-cargo build --release -q --workspace --examples
+cargo build --release -q --workspace --bins --examples
 bin="$CARGO_TARGET_DIR/release/forsyning"
 work=$(mktemp -d)
 keep="${FORSYNING_BENCH_DIR:-$work}"

@@ -20,7 +20,7 @@ oha=$(command -v oha || echo "$HOME/.cargo/bin/oha")
 for tool in perf "$oha" inferno-collapse-perf inferno-flamegraph; do
   command -v "$tool" >/dev/null || [ -x "$tool" ] || { echo "needs $tool (see the header)"; exit 1; }
 done
-cargo build --release -q --workspace --examples
+cargo build --release -q --workspace --bins --examples
 bin="$CARGO_TARGET_DIR/release/forsyning"
 work=$(mktemp -d)
 keep="${FORSYNING_BENCH_DIR:-$work}"

@@ -19,7 +19,7 @@ n="${1:-1000000}"
 capacity_s="${CAPACITY_S:-30}"
 soak_s="${SOAK_S:-600}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/forsyning/target}"
-cargo build --release -q --workspace --examples
+cargo build --release -q --workspace --bins --examples
 bin="$CARGO_TARGET_DIR/release/forsyning"
 soak="$CARGO_TARGET_DIR/release/examples/soak"
 work=$(mktemp -d)

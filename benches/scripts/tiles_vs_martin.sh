@@ -34,7 +34,7 @@ martin=${MARTIN:-$(command -v martin || echo "$HOME/.cargo/bin/martin")}
 # when a release build of PROJ is not at hand.
 profile="${PROFILE:-release}"
 dir=$([ "$profile" = dev ] && echo debug || echo release)
-cargo build --profile "$profile" -q --workspace --examples
+cargo build --profile "$profile" -q --workspace --bins --examples
 bin="$CARGO_TARGET_DIR/$dir/forsyning"
 work=$(mktemp -d)
 keep="${FORSYNING_BENCH_DIR:-$work}"

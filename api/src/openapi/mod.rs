@@ -23,6 +23,21 @@ pub struct ErrorBody {
     pub message: String,
 }
 
+/// A 409 of a compare-and-swap on a dataset version: the error body with
+/// both versions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionConflictBody {
+    /// `version_conflict` (the base version is not current) or
+    /// `feature_not_current` (the current version no longer holds the feature).
+    pub error: String,
+    pub message: String,
+    /// The version the caller based its change on (`feature_not_current`:
+    /// the last version that held the feature).
+    pub base_version: u32,
+    /// The dataset's current version.
+    pub current_version: u32,
+}
+
 /// A GeoJSON Feature (RFC 7946) as the OGC routes write it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FeatureDoc {
@@ -154,6 +169,7 @@ impl Modify for BearerAuth {
         crate::features::feature_by_id,
         crate::features::datasets,
         crate::features::versions,
+        crate::as_built::as_built,
         crate::upload::upload,
         crate::jobs::show,
         crate::dig::list,
@@ -197,6 +213,11 @@ impl Modify for BearerAuth {
         crate::features::Me,
         crate::features::DatasetOut,
         crate::features::VersionOut,
+        crate::as_built::AsBuiltBody,
+        crate::as_built::SurveyPoint,
+        crate::as_built::AsBuiltOut,
+        crate::as_built::PointClass,
+        VersionConflictBody,
         crate::jobs::Job,
         crate::jobs::JobState,
         crate::jobs::Progress,

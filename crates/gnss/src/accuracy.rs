@@ -23,6 +23,12 @@ use forsyning_model::AccuracyClass;
 
 use crate::fix::{Fix, Quality};
 
+/// The rule above in one sentence, for answers that say how a class was decided.
+pub const RULE: &str = "per fix: the class of 2.5 × sigma (1σ, metres), never better than the \
+fix quality allows (rtk_fixed ≤ 0.25 m, rtk_float ≤ 0.50 m, dgps ≤ 1.00 m, autonomous ≤ 2.00 m; \
+dead reckoning, manual, simulated, none or unknown sigma: unknown); the feature gets the worst \
+class of its fixes; horizontal with sigma_h, vertical with sigma_v";
+
 /// Rank: 0 is best (≤ 0.25 m), 5 is unknown.
 fn rank(c: AccuracyClass) -> u8 {
     match c {
@@ -45,7 +51,10 @@ fn best_for(q: Quality) -> AccuracyClass {
     }
 }
 
-fn class_of(q: Quality, sigma: Option<f64>) -> AccuracyClass {
+/// The class of one measurement of quality `q` with 1σ `sigma` metres, by
+/// the rule above; for positions that come without a [`Fix`], e.g. surveyed
+/// coordinates already in EPSG:25832 (horizontal: σ_h, vertical: σ_v).
+pub fn class_of(q: Quality, sigma: Option<f64>) -> AccuracyClass {
     let cap = best_for(q);
     match sigma {
         Some(s) if cap != AccuracyClass::Unknown && s.is_finite() && s >= 0.0 => {
@@ -76,27 +85,25 @@ pub fn fix_class_z(f: &Fix) -> AccuracyClass {
     class_of(f.quality, f.sigma_v)
 }
 
+/// The worst of `classes` (a line is only as good as its worst vertex);
+/// unknown when there are none.
+pub fn worst(classes: impl IntoIterator<Item = AccuracyClass>) -> AccuracyClass {
+    classes
+        .into_iter()
+        .max_by_key(|c| rank(*c))
+        .unwrap_or(AccuracyClass::Unknown)
+}
+
 /// (xy, z) classes of a feature surveyed by these fixes: the worst of each;
 /// unknown when there are none.
 pub fn feature_classes<'a>(
     fixes: impl IntoIterator<Item = &'a Fix>,
 ) -> (AccuracyClass, AccuracyClass) {
-    let mut xy: Option<AccuracyClass> = None;
-    let mut z: Option<AccuracyClass> = None;
-    let worst = |acc: &mut Option<AccuracyClass>, c: AccuracyClass| {
-        *acc = Some(match *acc {
-            Some(a) if rank(a) >= rank(c) => a,
-            _ => c,
-        });
-    };
-    for f in fixes {
-        worst(&mut xy, fix_class_xy(f));
-        worst(&mut z, fix_class_z(f));
-    }
-    (
-        xy.unwrap_or(AccuracyClass::Unknown),
-        z.unwrap_or(AccuracyClass::Unknown),
-    )
+    let (xy, z): (Vec<_>, Vec<_>) = fixes
+        .into_iter()
+        .map(|f| (fix_class_xy(f), fix_class_z(f)))
+        .unzip();
+    (worst(xy), worst(z))
 }
 
 #[cfg(test)]

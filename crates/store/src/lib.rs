@@ -40,7 +40,9 @@ pub use operations::{Incident, OperationsStore, OutboxStats, Severity, StoredJob
 pub use outbox::{Attempt, EventKind, EventStatus, OutboxEvent, OutboxStore, Webhook};
 pub use postgis::PostgisStore;
 pub use region::StoreRegion;
-pub use store::{replace_dataset, DatasetInfo, DatasetVersion, DatasetWriter, Store};
+pub use store::{
+    replace_dataset, write_batched, DatasetInfo, DatasetVersion, DatasetWriter, Store,
+};
 
 /// Opens the store at `location` for Denmark, creating and migrating it as needed.
 pub async fn open(location: &StoreLocation) -> Result<std::sync::Arc<dyn Store>, StoreError> {

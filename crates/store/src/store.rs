@@ -34,6 +34,13 @@ pub struct DatasetVersion {
 /// `valid_from` and `valid_to`; callers leave them at any value.
 #[async_trait]
 pub trait DatasetWriter: Send {
+    /// The version this writer replaces: the dataset's current version when
+    /// the writer began, 0 for a new dataset. The writer holds the dataset's
+    /// write lock from [`Store::begin_replace`] to commit or abort, so no
+    /// other writer can commit in between: a caller that read version `v`
+    /// and finds `base_version() == v` replaces exactly what it read
+    /// (compare-and-swap on the version).
+    fn base_version(&self) -> u32;
     /// Adds a batch of features to the new version.
     async fn write(&mut self, features: Vec<NetworkFeature>) -> Result<(), StoreError>;
     /// Makes the new version current, all at once, and keeps the old one as history.
@@ -129,6 +136,9 @@ pub trait Store:
     }
 }
 
+/// Features per batch of [`replace_dataset`] and [`write_batched`].
+const BATCH: usize = 10_000;
+
 /// Replaces a dataset with `features` in one version, in batches.
 pub async fn replace_dataset(
     store: &dyn Store,
@@ -136,8 +146,17 @@ pub async fn replace_dataset(
     name: &str,
     features: impl IntoIterator<Item = NetworkFeature>,
 ) -> Result<DatasetVersion, StoreError> {
-    const BATCH: usize = 10_000;
     let mut writer = store.begin_replace(owner, name).await?;
+    write_batched(writer.as_mut(), features).await?;
+    writer.commit().await
+}
+
+/// Writes `features` to `writer` in batches of 10 000; the caller commits
+/// or aborts. After an error the writer can only be aborted (or dropped).
+pub async fn write_batched(
+    writer: &mut (dyn DatasetWriter + '_),
+    features: impl IntoIterator<Item = NetworkFeature>,
+) -> Result<(), StoreError> {
     let mut batch = Vec::with_capacity(BATCH);
     for f in features {
         batch.push(f);
@@ -150,5 +169,5 @@ pub async fn replace_dataset(
     if !batch.is_empty() {
         writer.write(batch).await?;
     }
-    writer.commit().await
+    Ok(())
 }

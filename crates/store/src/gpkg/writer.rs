@@ -23,6 +23,7 @@ pub(crate) struct GpkgWriter<'a> {
     owner: OrgId,
     name: String,
     dataset_id: DatasetId,
+    /// The new version: the one replaced plus one.
     version: u32,
     now: DateTime<Utc>,
     /// The new version's features, for the in-memory index at commit
@@ -129,6 +130,12 @@ impl<'a> GpkgWriter<'a> {
 
 #[async_trait]
 impl DatasetWriter for GpkgWriter<'_> {
+    fn base_version(&self) -> u32 {
+        // Read inside this writer's `BEGIN IMMEDIATE`: no other connection
+        // can commit a version until it ends.
+        self.version - 1
+    }
+
     async fn write(&mut self, mut features: Vec<NetworkFeature>) -> Result<(), StoreError> {
         for f in &mut features {
             f.owner_id = self.owner.clone();

@@ -17,6 +17,7 @@ pub(crate) struct PgWriter {
     owner: OrgId,
     name: String,
     dataset_id: DatasetId,
+    /// The new version: the one replaced plus one.
     version: u32,
     now: DateTime<Utc>,
     count: u64,
@@ -89,6 +90,13 @@ impl PgWriter {
 
 #[async_trait]
 impl DatasetWriter for PgWriter {
+    fn base_version(&self) -> u32 {
+        // Read after `pg_advisory_xact_lock` on the dataset: every writer
+        // of it takes that lock first, so none can commit until this
+        // transaction ends.
+        self.version - 1
+    }
+
     async fn write(&mut self, features: Vec<NetworkFeature>) -> Result<(), StoreError> {
         let mut cols = Columns::default();
         for f in &features {
