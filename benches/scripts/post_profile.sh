@@ -9,6 +9,7 @@
 # STORE=postgis profiles the same against FORSYNING_TEST_POSTGRES.
 # Needs perf (apt-get install linux-perf), oha and inferno
 # (cargo install oha inferno). FORSYNING_BENCH_DIR keeps the town.
+# Samples on cpu-clock: virtual machines often have no hardware counters.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n="${1:-1000000}"
@@ -70,7 +71,7 @@ EOF
 # Warm up (token cache, PROJ, R-tree pages), then sample under load.
 "$oha" -n 500 -c 20 --no-tui -m POST -T application/json -D "$work/post.json" \
   -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/dig-requests" >/dev/null
-perf record -F 499 --call-graph dwarf,16384 -p "$server" -o "$work/perf.data" -- sleep "${duration%s}" \
+perf record -e cpu-clock -F 499 --call-graph dwarf,16384 -p "$server" -o "$work/perf.data" -- sleep "${duration%s}" \
   2>"$work/perf.log" &
 perf_pid=$!
 "$oha" -q "$rate" -z "$duration" -c 100 --latency-correction --no-tui \
