@@ -101,13 +101,35 @@ pub fn check_dig_request(
             max: limits.max_vertices,
         });
     }
-    if ring.iter().any(|c| !c.x.is_finite() || !c.y.is_finite()) {
+    let s = limits.service_area;
+    let coords = || {
+        std::iter::once(polygon.exterior())
+            .chain(polygon.interiors())
+            .flat_map(|r| r.0.iter())
+    };
+    if coords().any(|c| !c.x.is_finite() || !c.y.is_finite()) {
         return Err(DigRuleViolation::NotSimple(
             "a coordinate is not a finite number".into(),
         ));
     }
-    if let Err(e) = polygon.check_validation() {
-        return Err(DigRuleViolation::NotSimple(e.to_string()));
+    // Every ring (holes too) inside the service area before the validity
+    // check: geo's `relate` panics on far-out coordinates (fuzzing found a
+    // hole at 7e301 m), and a hole outside its shell is no dig area anyway.
+    if coords().any(|c| c.x < s.min().x || c.y < s.min().y || c.x > s.max().x || c.y > s.max().y) {
+        return Err(DigRuleViolation::OutsideServiceArea);
+    }
+    // geo documents that `relate` may panic on some invalid geometries; a
+    // request body must get an answer, not a dropped connection.
+    let validity =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| polygon.check_validation()));
+    match validity {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(DigRuleViolation::NotSimple(e.to_string())),
+        Err(_) => {
+            return Err(DigRuleViolation::NotSimple(
+                "its rings cross or touch in a way that cannot be resolved".into(),
+            ))
+        }
     }
     let r = polygon
         .bounding_rect()
@@ -126,14 +148,6 @@ pub fn check_dig_request(
             area,
             max: limits.max_area_m2,
         });
-    }
-    let s = limits.service_area;
-    if r.min().x < s.min().x
-        || r.min().y < s.min().y
-        || r.max().x > s.max().x
-        || r.max().y > s.max().y
-    {
-        return Err(DigRuleViolation::OutsideServiceArea);
     }
     if !buffer_m.is_finite() || buffer_m < 0.0 || buffer_m > limits.max_buffer_m {
         return Err(DigRuleViolation::BadBuffer {
@@ -282,5 +296,69 @@ mod tests {
             &l,
         );
         assert_eq!(code(r), "area_too_large");
+    }
+
+    /// Found by `fuzz/run.sh dig_polygon` (2026-12-07): rings with
+    /// coordinates near 1e301 m made geo's `relate` (inside
+    /// `check_validation`) panic with "topology position conflict". Such a
+    /// polygon is outside the service area, and that is checked first.
+    #[test]
+    fn far_out_rings_are_outside_the_service_area_not_a_panic() {
+        let ring = |c: &[(f64, f64)]| {
+            let mut v: Vec<_> = c.iter().map(|&(x, y)| coord! {x: x, y: y}).collect();
+            v.push(v[0]);
+            LineString::new(v)
+        };
+        let fuzzed = Polygon::new(
+            ring(&[
+                (724000.0, 6175040.0),
+                (724060.0, 6175040.0),
+                (7.11e131, 6.17e40),
+                (62000.0, 6175100.0),
+            ]),
+            vec![
+                ring(&[
+                    (724004.0, 6175040.0),
+                    (722030.0, 6170460.0),
+                    (7.21e301, 6.170259e31),
+                    (362000.0, 6175100.0),
+                ]),
+                ring(&[
+                    (724004.0, 6.175061275e77),
+                    (7240005.0, 6175100.0),
+                    (724000.0, 6175100.0),
+                ]),
+                ring(&[
+                    (72722030.0, 6170460.0),
+                    (7.2404e26, 6.170259e40),
+                    (722030.0, 6.0),
+                ]),
+            ],
+        );
+        let now = Utc::now();
+        let period = (now, now + chrono::TimeDelta::days(1));
+        assert_eq!(
+            check_dig_request(&fuzzed, 0.0, period, now, &limits()),
+            Err(DigRuleViolation::OutsideServiceArea)
+        );
+        // A hole far outside an otherwise good shell: outside too.
+        let shell = ring(&[
+            (724000.0, 6175040.0),
+            (724060.0, 6175040.0),
+            (724060.0, 6175100.0),
+            (724000.0, 6175100.0),
+        ]);
+        let holed = Polygon::new(
+            shell.clone(),
+            vec![ring(&[(7.21e301, 1.0), (7.22e301, 1.0), (7.22e301, 2.0)])],
+        );
+        assert_eq!(
+            check_dig_request(&holed, 0.0, period, now, &limits()),
+            Err(DigRuleViolation::OutsideServiceArea)
+        );
+        assert_eq!(
+            check_dig_request(&Polygon::new(shell, vec![]), 0.0, period, now, &limits()),
+            Ok(())
+        );
     }
 }
