@@ -118,6 +118,13 @@ impl Durable {
     /// current since it began; else the version that did (its own, unless
     /// another upload of the dataset ran at the same time).
     async fn interrupted(&self, job: &Job) -> Result<String, ApiError> {
+        if job.kind == crate::flood::JOB_KIND {
+            return Ok(
+                "interrupted: the server running this flood job stopped before it \
+                       recorded its end: start the job again"
+                    .into(),
+            );
+        }
         let datasets = self.store.datasets(Some(&job.owner_id)).await?;
         let newer = match datasets.iter().find(|d| d.name == job.dataset) {
             Some(d) => self

@@ -10,6 +10,7 @@ mod auth;
 pub mod dig;
 mod error;
 mod features;
+pub mod flood;
 pub mod geojson;
 pub mod gnss;
 mod health;
@@ -74,10 +75,14 @@ pub struct AppState {
     /// Set when the server is shutting down: `/readyz` answers 503 so that
     /// load balancers stop sending new requests while open ones finish.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
-    /// Live GNSS devices: tracks, alert monitors, live feeds (in memory).
+    /// Live GNSS devices: alert monitors and live feeds (in memory); tracks
+    /// and alerts in the store.
     pub gnss: Arc<gnss::GnssHub>,
     /// Reference-station RINEX files (`serve --rinex-dir`); `None`: none.
     pub rinex: Option<Arc<gnss::rinex::RinexArchive>>,
+    /// Flood jobs: the DEM, the results directory and the climate table
+    /// (`with_dem`, `with_flood_results`, `with_climate`).
+    pub flood: Arc<flood::FloodSettings>,
 }
 
 impl AppState {
@@ -102,8 +107,12 @@ impl AppState {
             uploads: Arc::new(UploadSettings::default()),
             metrics,
             draining: Arc::default(),
-            gnss: Arc::default(),
+            gnss: Arc::new(gnss::GnssHub::with_store(
+                gnss::GnssConfig::default(),
+                store.clone(),
+            )),
             rinex: None,
+            flood: Arc::default(),
         }
     }
 
@@ -141,9 +150,9 @@ impl AppState {
         self
     }
 
-    /// This state keeping GNSS tracks and alerts as `config` says.
+    /// This state keeping GNSS tracks and alerts (in the store) as `config` says.
     pub fn with_gnss(mut self, config: gnss::GnssConfig) -> Self {
-        self.gnss = Arc::new(gnss::GnssHub::new(config));
+        self.gnss = Arc::new(gnss::GnssHub::with_store(config, self.store.clone()));
         self
     }
 
@@ -178,6 +187,7 @@ pub fn router(state: AppState, limits: &Limits) -> Router {
         .merge(status::routes())
         .merge(tiles::routes())
         .merge(gnss::routes())
+        .merge(flood::routes())
         .fallback(|| async { ApiError::NotFound });
     let metrics = state.metrics.clone();
     let routes = layers::with_timeout(timed, limits)

@@ -1,11 +1,14 @@
-//! Owner notifications: webhooks signed with HMAC-SHA256, delivered from the
+//! Notifications: webhooks signed with HMAC-SHA256, delivered from the
 //! store's persisted outbox with retries and backoff.
 //!
 //! The store writes an event per matched owner in the same transaction as
 //! the change (a new dig request, a completed one), so a crash or a restart
 //! loses none: the [`Dispatcher`] picks up whatever is pending when it starts.
+//! A proximity alert of a GNSS device is a `proximity.alert` event of the
+//! device's organisation (a contractor, usually), written with the stored
+//! alert in the same way; no other organisation gets it.
 //!
-//! Routes (the owner itself or an admin):
+//! Routes (the organisation itself, an owner or a contractor, or an admin):
 //! - `PUT /api/v1/owners/{org}/webhook` with `{"url": "https://..."}`
 //!   registers the owner's webhook and returns its signing secret, once.
 //! - `GET /api/v1/owners/{org}/webhook`, `DELETE /api/v1/owners/{org}/webhook`.
@@ -267,8 +270,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/owners/{org}/events", get(events))
 }
 
-/// The owner itself or an admin; 404 for an unknown organisation (admins only
-/// learn that).
+/// Whether organisations of `role` get events: owners (dig requests) and
+/// contractors (their devices' proximity alerts).
+fn receives_events(role: Role) -> bool {
+    matches!(role, Role::Owner | Role::Contractor)
+}
+
+/// The organisation itself (an owner or a contractor) or an admin; 404 for
+/// an unknown organisation (admins only learn that).
 async fn owner_in_charge(state: &AppState, p: &Principal, org: &str) -> Result<OrgId, ApiError> {
     let caller = p
         .org()
@@ -278,13 +287,13 @@ async fn owner_in_charge(state: &AppState, p: &Principal, org: &str) -> Result<O
         Role::Admin => {
             let known = state.store.org(&owner).await?;
             match known {
-                Some(o) if o.role == Role::Owner => Ok(owner),
+                Some(o) if receives_events(o.role) => Ok(owner),
                 _ => Err(ApiError::NotFound),
             }
         }
-        Role::Owner if caller.id == owner => Ok(owner),
+        role if receives_events(role) && caller.id == owner => Ok(owner),
         _ => Err(ApiError::Forbidden(
-            "only the owner itself or an admin manages its webhook",
+            "only the organisation itself or an admin manages its webhook",
         )),
     }
 }

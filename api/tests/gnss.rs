@@ -409,10 +409,22 @@ async fn retention_deletes_fixes_past_the_limit() {
     let (status, _) = post_nmea(&w.app, "digger-1", Some(&w.con), &track(0..=9)).await;
     assert_eq!(status, StatusCode::OK);
     let hub = w.state.gnss.clone();
-    assert_eq!(hub.purge(Utc::now() + Duration::days(29)), 0);
+    assert_eq!(
+        hub.purge(Utc::now() + Duration::days(29))
+            .await
+            .unwrap()
+            .fixes,
+        0
+    );
     let (_, t) = get(&w.app, "/api/v1/gnss/digger-1/track", Some(&w.con)).await;
     assert_eq!(t.as_array().unwrap().len(), 10);
-    assert_eq!(hub.purge(Utc::now() + Duration::days(31)), 10);
+    assert_eq!(
+        hub.purge(Utc::now() + Duration::days(31))
+            .await
+            .unwrap()
+            .fixes,
+        10
+    );
     let (_, t) = get(&w.app, "/api/v1/gnss/digger-1/track", Some(&w.con)).await;
     assert_eq!(t.as_array().unwrap().len(), 0);
 }

@@ -1,28 +1,41 @@
-//! The live state of every device: its recent track, its alerts, the alert
-//! monitor of its dig-request assignment and the channel of its live feed.
+//! The live state of every device: the alert monitor of its dig-request
+//! assignment and the channel of its live feed; and where its fixes and
+//! alerts are kept.
 //!
-//! **Held in memory only.** Positions are personal data (DESIGN.md,
-//! "Positioning"): nothing here reaches the store, a restart forgets every
-//! track, and [`GnssHub::purge`] drops fixes and alerts older than the
-//! retention (30 days by default). Each device keeps at most
-//! [`GnssConfig::max_track`] fixes and [`GnssConfig::max_alerts`] alerts
-//! (oldest dropped first), so memory is bounded whatever the devices send.
-//! Several API replicas do not share this state: a device must send to one
-//! replica (sticky routing) for its alerts to be continuous.
+//! **Fixes and alerts are kept in the store** when the hub has one
+//! ([`GnssHub::with_store`], what `AppState` builds): alerts are written
+//! with their `proximity.alert` webhook events before the request that
+//! raised them answers; fixes go through a bounded queue to a background
+//! writer that appends them in groups ([`super::persist`]). The track and
+//! alerts routes read the store, so a restart forgets neither.
+//! Positions are personal data (DESIGN.md, "Positioning"): [`GnssHub::purge`]
+//! deletes fixes, alerts and their webhook events older than the retention
+//! (30 days by default) from the store; a device is read only through its
+//! organisation. A hub without a store ([`GnssHub::new`]) keeps at most
+//! [`GnssConfig::max_track`] fixes and [`GnssConfig::max_alerts`] alerts per
+//! device in memory instead (oldest dropped first).
+//!
+//! In memory either way: the alert monitors, assignments and live feeds.
+//! Several API replicas do not share them: a device must send to one
+//! replica (sticky routing) for its alerts to be continuous, and a restart
+//! starts each monitor afresh (a device inside an alert radius then gets a
+//! new `enter`) and forgets assignments.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use forsyning_geo::{Crs, Reprojector};
 use forsyning_gnss::proximity::{Alert, AlertConfig, HazardIndex, Monitor, Transition};
 use forsyning_gnss::{Fix, Quality};
 use forsyning_model::{Hazard, OrgId};
+use forsyning_store::{FixBatch, PrunedPositions, Store, StoreError, TimeRange};
 use serde::Serialize;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
+use super::persist::{self, FixWriter};
 use crate::Metrics;
 
 /// A device: its organisation and its name (see [`super::device`]).
@@ -37,11 +50,13 @@ pub struct DeviceKey {
 pub struct GnssConfig {
     /// Thresholds and hysteresis of the proximity rule.
     pub alert: AlertConfig,
-    /// Fixes kept per device (oldest dropped first).
+    /// Fixes kept in memory per device by a hub without a store (oldest
+    /// dropped first).
     pub max_track: usize,
-    /// Alerts kept per device (oldest dropped first).
+    /// Alerts kept in memory per device by a hub without a store.
     pub max_alerts: usize,
-    /// Fixes and alerts older than this are deleted by [`GnssHub::purge`].
+    /// Fixes and alerts older than this are deleted by [`GnssHub::purge`],
+    /// from the store too.
     pub retention: TimeDelta,
 }
 
@@ -83,6 +98,9 @@ pub struct TrackPoint {
 /// One enter or exit of a proximity alert.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AlertRecord {
+    /// The alert's id: the same in the batch's answer, the live feed, the
+    /// TCP `ALERT` line, the alerts route and the `proximity.alert` webhook.
+    pub id: Uuid,
     /// When the server raised it.
     pub at: DateTime<Utc>,
     /// `enter` or `exit`.
@@ -141,6 +159,10 @@ const LIVE_BUFFER: usize = 1024;
 pub struct GnssHub {
     config: GnssConfig,
     devices: Mutex<HashMap<DeviceKey, Arc<Mutex<DeviceState>>>>,
+    /// Where fixes and alerts are kept; `None`: in memory.
+    store: Option<Arc<dyn Store>>,
+    /// Started on the first fixes (there is a runtime then).
+    writer: OnceLock<FixWriter>,
 }
 
 /// What one batch of fixes did.
@@ -150,15 +172,27 @@ pub struct Ingested {
     pub positions: usize,
     /// Fixes that could not be projected to the store's CRS.
     pub unprojected: usize,
+    /// The positions, in order; [`GnssHub::record`] stores them.
+    pub fixes: Vec<TrackPoint>,
     /// Alerts raised, in order.
     pub alerts: Vec<AlertRecord>,
 }
 
 impl GnssHub {
+    /// A hub keeping fixes and alerts in memory only (bounded by `config`).
     pub fn new(config: GnssConfig) -> Self {
         Self {
             config,
-            devices: Mutex::default(),
+            ..Self::default()
+        }
+    }
+
+    /// A hub keeping fixes and alerts in `store`.
+    pub fn with_store(config: GnssConfig, store: Arc<dyn Store>) -> Self {
+        Self {
+            config,
+            store: Some(store),
+            ..Self::default()
         }
     }
 
@@ -188,9 +222,10 @@ impl GnssHub {
         lock(&self.device(key)).last_date
     }
 
-    /// Records `fixes` of `key`, checks each against the device's
-    /// assignment (if any, while valid) and streams fixes and alerts.
-    /// Positions are projected from ETRS89 to `crs`.
+    /// Checks `fixes` of `key` against the device's assignment (if any,
+    /// while valid) and streams fixes and alerts; a hub without a store
+    /// keeps them in memory, one with a store leaves that to
+    /// [`GnssHub::record`]. Positions are projected from ETRS89 to `crs`.
     pub fn ingest(&self, key: &DeviceKey, fixes: &[Fix], crs: Crs, metrics: &Metrics) -> Ingested {
         let device = self.device(key);
         let mut d = lock(&device);
@@ -207,7 +242,9 @@ impl GnssHub {
                 out.unprojected += 1;
                 continue;
             };
-            let now = Utc::now();
+            // To the millisecond, as the store keeps times.
+            let now = DateTime::from_timestamp_millis(Utc::now().timestamp_millis())
+                .unwrap_or_else(Utc::now);
             let point = TrackPoint {
                 received_at: now,
                 time: fix.time,
@@ -219,10 +256,13 @@ impl GnssHub {
                 sigma_h: fix.sigma_h,
             };
             out.positions += 1;
-            if d.track.len() >= self.config.max_track {
-                d.track.pop_front();
+            out.fixes.push(point.clone());
+            if self.store.is_none() {
+                if d.track.len() >= self.config.max_track {
+                    d.track.pop_front();
+                }
+                d.track.push_back(point.clone());
             }
-            d.track.push_back(point.clone());
             let _ = d.live.send(LiveEvent::Fix {
                 device: key.name.clone(),
                 fix: point.clone(),
@@ -237,10 +277,12 @@ impl GnssHub {
                 if ev.transition == Transition::Enter {
                     metrics.proximity_alert(record.hazard);
                 }
-                if d.alerts.len() >= self.config.max_alerts {
-                    d.alerts.pop_front();
+                if self.store.is_none() {
+                    if d.alerts.len() >= self.config.max_alerts {
+                        d.alerts.pop_front();
+                    }
+                    d.alerts.push_back(record.clone());
                 }
-                d.alerts.push_back(record.clone());
                 let _ = d.live.send(LiveEvent::Alert {
                     device: key.name.clone(),
                     alert: record.clone(),
@@ -265,20 +307,79 @@ impl GnssHub {
         lock(&self.device(key)).assignment.clone()
     }
 
-    /// The last `limit` fixes, oldest first.
-    pub fn track(&self, key: &DeviceKey, limit: usize) -> Vec<TrackPoint> {
-        let device = self.device(key);
-        let d = lock(&device);
-        let skip = d.track.len().saturating_sub(limit);
-        d.track.iter().skip(skip).cloned().collect()
+    /// Stores what [`GnssHub::ingest`] gave (a no-op without a store): the
+    /// alerts with their webhook events now, the fixes through the
+    /// background writer (this waits only while its queue is full).
+    pub async fn record(&self, key: &DeviceKey, ingested: &Ingested) -> Result<(), StoreError> {
+        let Some(store) = &self.store else {
+            return Ok(());
+        };
+        if !ingested.alerts.is_empty() {
+            let alerts: Vec<_> = ingested
+                .alerts
+                .iter()
+                .map(|a| persist::stored_alert(key, a))
+                .collect();
+            store.append_alerts(&alerts).await?;
+        }
+        if let Some(writer) = self.writer() {
+            writer
+                .send(FixBatch {
+                    device: persist::device(key),
+                    fixes: ingested.fixes.iter().map(persist::stored_fix).collect(),
+                })
+                .await;
+        }
+        Ok(())
     }
 
-    /// The last `limit` alerts, oldest first.
-    pub fn alerts(&self, key: &DeviceKey, limit: usize) -> Vec<AlertRecord> {
+    fn writer(&self) -> Option<&FixWriter> {
+        let store = self.store.as_ref()?;
+        Some(self.writer.get_or_init(|| FixWriter::spawn(store.clone())))
+    }
+
+    /// Waits until the fixes recorded so far are in the store (at once
+    /// without a store or before any fix).
+    pub async fn flush(&self) {
+        if let Some(writer) = self.writer.get() {
+            writer.flush().await;
+        }
+    }
+
+    /// The last `limit` fixes received in `range`, oldest first: from the
+    /// store (after a [`flush`](Self::flush), so the caller's own fixes are
+    /// in), else from memory.
+    pub async fn track(
+        &self,
+        key: &DeviceKey,
+        range: TimeRange,
+        limit: u32,
+    ) -> Result<Vec<TrackPoint>, StoreError> {
+        if let Some(store) = &self.store {
+            self.flush().await;
+            let fixes = store.track(&persist::device(key), range, limit).await?;
+            return Ok(fixes.into_iter().map(persist::track_point).collect());
+        }
         let device = self.device(key);
         let d = lock(&device);
-        let skip = d.alerts.len().saturating_sub(limit);
-        d.alerts.iter().skip(skip).cloned().collect()
+        Ok(last_in(&d.track, range, limit, |p| p.received_at))
+    }
+
+    /// The last `limit` alerts raised in `range`, oldest first: from the
+    /// store, else from memory.
+    pub async fn alerts(
+        &self,
+        key: &DeviceKey,
+        range: TimeRange,
+        limit: u32,
+    ) -> Result<Vec<AlertRecord>, StoreError> {
+        if let Some(store) = &self.store {
+            let alerts = store.alerts(&persist::device(key), range, limit).await?;
+            return Ok(alerts.into_iter().map(persist::alert_record).collect());
+        }
+        let device = self.device(key);
+        let d = lock(&device);
+        Ok(last_in(&d.alerts, range, limit, |a| a.at))
     }
 
     /// A receiver of the device's live feed.
@@ -286,25 +387,58 @@ impl GnssHub {
         lock(&self.device(key)).live.subscribe()
     }
 
-    /// Deletes fixes and alerts received before `now − retention`; returns
-    /// how many fixes went. Devices left with nothing are forgotten.
-    pub fn purge(&self, now: DateTime<Utc>) -> usize {
+    /// Deletes fixes and alerts received before `now − retention`, and
+    /// their `proximity.alert` webhook events, from the store (after a
+    /// [`flush`](Self::flush)) and from memory; says what went (from the
+    /// store when there is one). Devices left with nothing in memory are
+    /// forgotten.
+    pub async fn purge(&self, now: DateTime<Utc>) -> Result<PrunedPositions, StoreError> {
         let cutoff = now - self.config.retention;
-        let mut devices = self.devices.lock().unwrap_or_else(|p| p.into_inner());
-        let mut purged = 0;
-        devices.retain(|_, device| {
-            let mut d = lock(device);
-            let before = d.track.len();
-            d.track.retain(|p| p.received_at >= cutoff);
-            purged += before - d.track.len();
-            d.alerts.retain(|a| a.at >= cutoff);
-            !(d.track.is_empty()
-                && d.alerts.is_empty()
-                && d.assignment.is_none()
-                && d.live.receiver_count() == 0)
-        });
-        purged
+        let mut purged = PrunedPositions::default();
+        {
+            let mut devices = self.devices.lock().unwrap_or_else(|p| p.into_inner());
+            devices.retain(|_, device| {
+                let mut d = lock(device);
+                let (fixes, alerts) = (d.track.len(), d.alerts.len());
+                d.track.retain(|p| p.received_at >= cutoff);
+                d.alerts.retain(|a| a.at >= cutoff);
+                purged.fixes += (fixes - d.track.len()) as u64;
+                purged.alerts += (alerts - d.alerts.len()) as u64;
+                !(d.track.is_empty()
+                    && d.alerts.is_empty()
+                    && d.assignment.is_none()
+                    && d.live.receiver_count() == 0)
+            });
+        }
+        match &self.store {
+            Some(store) => {
+                self.flush().await;
+                store.prune_positions(cutoff).await
+            }
+            None => Ok(purged),
+        }
     }
+}
+
+/// The last `limit` items of `items` whose time is in `range`, oldest first.
+fn last_in<T: Clone>(
+    items: &VecDeque<T>,
+    range: TimeRange,
+    limit: u32,
+    time: impl Fn(&T) -> DateTime<Utc>,
+) -> Vec<T> {
+    let inside = |t: DateTime<Utc>| {
+        range.from.is_none_or(|from| t >= from) && range.to.is_none_or(|to| t < to)
+    };
+    let mut out: Vec<T> = items
+        .iter()
+        .rev()
+        .filter(|i| inside(time(i)))
+        .take(limit as usize)
+        .cloned()
+        .collect();
+    out.reverse();
+    out
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -313,6 +447,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn alert_record(ev: &Alert, dig_request: Uuid, at: DateTime<Utc>, fix: &TrackPoint) -> AlertRecord {
     AlertRecord {
+        // Time-ordered (v7), like the store's other ids.
+        id: Uuid::now_v7(),
         at,
         transition: match ev.transition {
             Transition::Enter => "enter",

@@ -5,17 +5,21 @@
 //! | route | what |
 //! |---|---|
 //! | `POST /api/v1/gnss/{device}/nmea` | a batch of NMEA lines (text/plain) |
-//! | `GET /api/v1/gnss/{device}/track` | the last fixes |
-//! | `GET /api/v1/gnss/{device}/alerts` | the last alerts |
+//! | `GET /api/v1/gnss/{device}/track` | the last fixes (`from`, `to`, `limit`) |
+//! | `GET /api/v1/gnss/{device}/alerts` | the last alerts (`from`, `to`, `limit`) |
 //! | `PUT`/`DELETE /api/v1/gnss/{device}/assignment` | watch a dig request's dangerous features |
 //! | `GET /api/v1/gnss/{device}/live` | WebSocket of fixes and alerts |
 //! | `GET /api/v1/rinex`, `GET /api/v1/rinex/{file}` | reference-station files ([`rinex`]) |
 //!
-//! Devices are tokens ([`device`]); the state lives in memory ([`hub`]).
+//! Devices are tokens ([`device`]); fixes and alerts are kept in the store
+//! for the retention, alert monitors and feeds in memory ([`hub`]); each
+//! alert is also a `proximity.alert` webhook event of the device's
+//! organisation ([`crate::webhooks`]).
 
 pub mod device;
 pub mod hub;
 pub(crate) mod live;
+pub(crate) mod persist;
 pub mod rinex;
 pub(crate) mod routes;
 pub mod tcp;
@@ -50,7 +54,9 @@ pub(crate) fn live_routes() -> Router<AppState> {
     Router::new().route("/api/v1/gnss/{device}/live", get(live))
 }
 
-/// Deletes fixes past the retention now and every `every` until `stop`.
+/// Deletes fixes and alerts past the retention (from the store and from
+/// memory) now and every `every` until `stop`; then writes the fixes still
+/// queued for the store.
 pub async fn run_retention(
     hub: Arc<GnssHub>,
     every: Duration,
@@ -58,13 +64,22 @@ pub async fn run_retention(
 ) {
     tokio::pin!(stop);
     loop {
-        let purged = hub.purge(chrono::Utc::now());
-        if purged > 0 {
-            tracing::info!(purged, "GNSS retention: fixes deleted");
+        match hub.purge(chrono::Utc::now()).await {
+            Ok(p) if p.fixes + p.alerts + p.events > 0 => {
+                tracing::info!(
+                    fixes = p.fixes,
+                    alerts = p.alerts,
+                    events = p.events,
+                    "GNSS retention: deleted"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "GNSS retention failed; trying again later"),
         }
         tokio::select! {
-            _ = &mut stop => return,
+            _ = &mut stop => break,
             _ = tokio::time::sleep(every) => {}
         }
     }
+    hub.flush().await;
 }

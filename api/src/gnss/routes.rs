@@ -6,15 +6,16 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use forsyning_gnss::nmea::Decoder;
 use forsyning_gnss::proximity::HazardIndex;
 use forsyning_model::{DigRequestStatus, Role};
+use forsyning_store::TimeRange;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::device::resolve;
-use super::hub::{AlertRecord, Assignment, DeviceKey, TrackPoint};
+use super::hub::{AlertRecord, Assignment, DeviceKey, Ingested, TrackPoint};
 use crate::auth::Principal;
 use crate::{ApiError, AppState};
 
@@ -40,7 +41,7 @@ pub struct NmeaReport {
     pub sentences: usize,
     /// Epochs closed (fixes), with or without a position.
     pub fixes: usize,
-    /// Fixes with a position: kept in the track and streamed.
+    /// Fixes with a position: kept in the track (the store) and streamed.
     pub positions: usize,
     /// Rejected lines, all of them.
     pub malformed_count: usize,
@@ -88,8 +89,26 @@ pub(crate) async fn audit_alerts(
     Ok(())
 }
 
-/// Decodes and records a batch for `key`; shared with the TCP listener.
-pub(crate) fn ingest_batch(state: &AppState, key: &DeviceKey, body: &[u8]) -> NmeaReport {
+/// What follows the ingestion of a batch on every path (HTTP, TCP): its
+/// alerts are audited, then stored with their webhook events, and its
+/// fixes queued for the store.
+pub(crate) async fn record_batch(
+    state: &AppState,
+    key: &DeviceKey,
+    token_id: Option<Uuid>,
+    ingested: &Ingested,
+) -> Result<(), ApiError> {
+    audit_alerts(state, key, token_id, &ingested.alerts).await?;
+    state.gnss.record(key, ingested).await?;
+    Ok(())
+}
+
+/// Decodes and checks a batch for `key` (see [`record_batch`] for the rest).
+pub(crate) fn ingest_batch(
+    state: &AppState,
+    key: &DeviceKey,
+    body: &[u8],
+) -> (NmeaReport, Ingested) {
     let mut decoder = Decoder::new();
     if let Some(date) = state.gnss.last_date(key) {
         decoder.assembler_mut().set_date(date);
@@ -100,7 +119,7 @@ pub(crate) fn ingest_batch(state: &AppState, key: &DeviceKey, body: &[u8]) -> Nm
     let ingested = state
         .gnss
         .ingest(key, &fixes, state.native_crs, &state.metrics);
-    NmeaReport {
+    let report = NmeaReport {
         device: key.name.clone(),
         lines: report.lines,
         sentences: report.sentences,
@@ -117,8 +136,9 @@ pub(crate) fn ingest_batch(state: &AppState, key: &DeviceKey, body: &[u8]) -> Nm
             })
             .collect(),
         dig_request: state.gnss.assignment(key).map(|a| a.dig_request),
-        alerts: ingested.alerts,
-    }
+        alerts: ingested.alerts.clone(),
+    };
+    (report, ingested)
 }
 
 #[utoipa::path(post, path = "/api/v1/gnss/{device}/nmea", tag = "GNSS", params(("device" = String, Path, description = "The device's name (its token's label is `gnss:<name>`)")), request_body(content = String, content_type = "text/plain", description = "NMEA 0183 lines (GGA, RMC, GST, GSA, GNS, ... of any talker)"), responses((status = 200, description = "Counts of the batch and the alerts it raised", body = NmeaReport), (status = 400, description = "No NMEA sentence in the body, or a bad device name", body = crate::openapi::ErrorBody), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The device belongs to another organisation", body = crate::openapi::ErrorBody), (status = 404, description = "No such device", body = crate::openapi::ErrorBody), (status = 413, description = "Body over the limit", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
@@ -130,8 +150,8 @@ pub(crate) async fn post_nmea(
 ) -> Result<Json<NmeaReport>, ApiError> {
     let key = resolve(&state, &p, &device).await?;
     let body = body?;
-    let report = ingest_batch(&state, &key, &body);
-    audit_alerts(&state, &key, p.token_id(), &report.alerts).await?;
+    let (report, ingested) = ingest_batch(&state, &key, &body);
+    record_batch(&state, &key, p.token_id(), &ingested).await?;
     if report.sentences == 0 {
         let first = report
             .malformed
@@ -150,41 +170,73 @@ pub(crate) async fn post_nmea(
 }
 
 #[derive(Debug, Deserialize)]
-pub(crate) struct LimitQuery {
+pub(crate) struct RangeQuery {
     limit: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 }
 
-fn limit(q: &LimitQuery) -> Result<usize, ApiError> {
+fn limit(q: &RangeQuery) -> Result<u32, ApiError> {
     match q.limit.as_deref() {
         None => Ok(1000),
         Some(s) => s
-            .parse::<usize>()
+            .parse::<u32>()
             .ok()
             .filter(|n| (1..=100_000).contains(n))
             .ok_or_else(|| ApiError::field("invalid_limit", "limit", "must be 1..=100000")),
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/gnss/{device}/track", tag = "GNSS", params(("device" = String, Path, description = "The device's name"), ("limit" = Option<u32>, Query, description = "1..=100000, default 1000")), responses((status = 200, description = "The device's last fixes, oldest first (kept in memory, at most 30 days by default)", body = [TrackPoint]), (status = 400, description = "Malformed request (the message names the field)", body = crate::openapi::ErrorBody), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The device belongs to another organisation", body = crate::openapi::ErrorBody), (status = 404, description = "No such device", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+fn range(q: &RangeQuery) -> Result<TimeRange, ApiError> {
+    let time = |field: &'static str, v: &Option<String>| {
+        v.as_deref()
+            .map(|s| {
+                DateTime::parse_from_rfc3339(s)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|e| {
+                        ApiError::field(
+                            "invalid_time",
+                            field,
+                            format!("an RFC 3339 time, e.g. 2025-05-01T08:00:00Z: {e}"),
+                        )
+                    })
+            })
+            .transpose()
+    };
+    let range = TimeRange {
+        from: time("from", &q.from)?,
+        to: time("to", &q.to)?,
+    };
+    if let (Some(from), Some(to)) = (range.from, range.to) {
+        if from > to {
+            return Err(ApiError::field("invalid_time", "to", "is before from"));
+        }
+    }
+    Ok(range)
+}
+
+#[utoipa::path(get, path = "/api/v1/gnss/{device}/track", tag = "GNSS", params(("device" = String, Path, description = "The device's name"), ("from" = Option<String>, Query, description = "RFC 3339: fixes received at or after this time"), ("to" = Option<String>, Query, description = "RFC 3339: fixes received before this time"), ("limit" = Option<u32>, Query, description = "1..=100000, default 1000: the last this many of the range")), responses((status = 200, description = "The device's last fixes in the range, oldest first, from the store (kept 30 days by default)", body = [TrackPoint]), (status = 400, description = "Malformed request (the message names the field)", body = crate::openapi::ErrorBody), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The device belongs to another organisation", body = crate::openapi::ErrorBody), (status = 404, description = "No such device", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn track(
     State(state): State<AppState>,
     p: Principal,
     Path(device): Path<String>,
-    Query(q): Query<LimitQuery>,
+    Query(q): Query<RangeQuery>,
 ) -> Result<Json<Vec<TrackPoint>>, ApiError> {
     let key = resolve(&state, &p, &device).await?;
-    Ok(Json(state.gnss.track(&key, limit(&q)?)))
+    let (range, limit) = (range(&q)?, limit(&q)?);
+    Ok(Json(state.gnss.track(&key, range, limit).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/gnss/{device}/alerts", tag = "GNSS", params(("device" = String, Path, description = "The device's name"), ("limit" = Option<u32>, Query, description = "1..=100000, default 1000")), responses((status = 200, description = "The device's last proximity alerts, oldest first", body = [AlertRecord]), (status = 400, description = "Malformed request (the message names the field)", body = crate::openapi::ErrorBody), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The device belongs to another organisation", body = crate::openapi::ErrorBody), (status = 404, description = "No such device", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/gnss/{device}/alerts", tag = "GNSS", params(("device" = String, Path, description = "The device's name"), ("from" = Option<String>, Query, description = "RFC 3339: alerts raised at or after this time"), ("to" = Option<String>, Query, description = "RFC 3339: alerts raised before this time"), ("limit" = Option<u32>, Query, description = "1..=100000, default 1000: the last this many of the range")), responses((status = 200, description = "The device's last proximity alerts in the range, oldest first, from the store (kept 30 days by default)", body = [AlertRecord]), (status = 400, description = "Malformed request (the message names the field)", body = crate::openapi::ErrorBody), (status = 401, description = "No or a bad token", body = crate::openapi::ErrorBody), (status = 403, description = "The device belongs to another organisation", body = crate::openapi::ErrorBody), (status = 404, description = "No such device", body = crate::openapi::ErrorBody)), security(("bearer" = [])))]
 pub(crate) async fn alerts(
     State(state): State<AppState>,
     p: Principal,
     Path(device): Path<String>,
-    Query(q): Query<LimitQuery>,
+    Query(q): Query<RangeQuery>,
 ) -> Result<Json<Vec<AlertRecord>>, ApiError> {
     let key = resolve(&state, &p, &device).await?;
-    Ok(Json(state.gnss.alerts(&key, limit(&q)?)))
+    let (range, limit) = (range(&q)?, limit(&q)?);
+    Ok(Json(state.gnss.alerts(&key, range, limit).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

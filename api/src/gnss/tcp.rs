@@ -2,7 +2,7 @@
 //! sends its token on the first line (`fsy_...` or `Bearer fsy_...`), gets
 //! `OK <device>` back, then sends NMEA lines; the server answers each alert
 //! with a line `ALERT {json}`. Fixes go through the same pipeline as
-//! `POST .../nmea` (track, alerts, live feed). The token is checked when the
+//! `POST .../nmea` (track and alerts in the store, webhooks, live feed). The token is checked when the
 //! device connects; a revoked token's open connection lasts until it idles.
 
 use std::future::Future;
@@ -122,7 +122,7 @@ async fn connection(mut stream: TcpStream, state: AppState) -> std::io::Result<(
             let ingested = state
                 .gnss
                 .ingest(&key, &fixes, state.native_crs, &state.metrics);
-            super::routes::audit_alerts(&state, &key, None, &ingested.alerts)
+            super::routes::record_batch(&state, &key, None, &ingested)
                 .await
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
             for alert in &ingested.alerts {

@@ -223,6 +223,19 @@ pub struct ServeArgs {
     /// `/api/v1/rinex`.
     #[arg(long, env = "FORSYNING_RINEX_DIR")]
     pub rinex_dir: Option<std::path::PathBuf>,
+    /// A DEM (GeoTIFF or any GDAL raster; metres in EPSG:25832, heights
+    /// DVR90) that flood jobs (`POST /api/v1/flood/jobs`) run on; without it
+    /// the API answers flood jobs with 409.
+    #[arg(long, env = "FORSYNING_FLOOD_DEM")]
+    pub flood_dem: Option<std::path::PathBuf>,
+    /// Where flood jobs keep their results, one folder per job.
+    #[arg(long, env = "FORSYNING_FLOOD_DIR", default_value = "./data/flood")]
+    pub flood_dir: std::path::PathBuf,
+    /// A climate scenario file replacing the built-in one (the format of
+    /// crates/terrain/data/climate.toml) for `/api/v1/flood/climate-level`
+    /// and sea jobs.
+    #[arg(long, env = "FORSYNING_CLIMATE")]
+    pub climate: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub oidc: OidcArgs,
     #[command(flatten)]

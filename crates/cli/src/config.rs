@@ -48,6 +48,9 @@ struct File {
     gnss_tcp: Option<String>,
     gnss_retention_days: Option<u32>,
     rinex_dir: Option<PathBuf>,
+    flood_dem: Option<PathBuf>,
+    flood_dir: Option<PathBuf>,
+    climate: Option<PathBuf>,
     drain_delay_s: Option<u64>,
     drain_grace_s: Option<u64>,
     outbox_retention_days: Option<u32>,
@@ -225,6 +228,9 @@ fn fill(
         .transpose()?;
     set!("gnss_retention_days", gnss_days, args.gnss_retention_days);
     set!("rinex_dir", f.rinex_dir.map(Some), args.rinex_dir);
+    set!("flood_dem", f.flood_dem.map(Some), args.flood_dem);
+    set!("flood_dir", f.flood_dir, args.flood_dir);
+    set!("climate", f.climate.map(Some), args.climate);
     let delay = f
         .drain_delay_s
         .map(|v| range(path, "drain_delay_s", v, 0, 300))

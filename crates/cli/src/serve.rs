@@ -50,6 +50,7 @@ pub async fn run(
         }
         state = state.with_rinex(archive);
     }
+    state = flood_state(state, args)?;
     let mut sso = None;
     if let Some(oidc) = oidc_config(&args.oidc)? {
         sso = Some(format!(
@@ -218,4 +219,30 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
+}
+
+/// The flood settings of `args`: the DEM (checked to open), the results
+/// folder (created) and the climate table.
+fn flood_state(mut state: AppState, args: &ServeArgs) -> anyhow::Result<AppState> {
+    if let Some(path) = &args.climate {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("--climate: reading {}", path.display()))?;
+        let name = path.display().to_string();
+        let climate = forsyning_terrain::climate::Climate::parse(&text, &name)
+            .with_context(|| format!("--climate {name}"))?;
+        state = state.with_climate(climate, name);
+    }
+    if let Some(dem) = &args.flood_dem {
+        forsyning_terrain::io::Raster::open(dem)
+            .with_context(|| format!("--flood-dem {}", dem.display()))?;
+        std::fs::create_dir_all(&args.flood_dir)
+            .with_context(|| format!("--flood-dir {}", args.flood_dir.display()))?;
+        println!(
+            "  flood jobs on {}, results in {}",
+            dem.display(),
+            args.flood_dir.display()
+        );
+        state = state.with_dem(dem.clone());
+    }
+    Ok(state.with_flood_results(args.flood_dir.clone()))
 }

@@ -9,8 +9,9 @@
 //! `network_features_history` (replaced versions), `datasets`,
 //! `dataset_versions` and `interest_areas`; organisations, tokens, the audit
 //! log ([`AccessStore`]) and dig requests with their responses
-//! ([`DigStore`]) live beside them (the embedded backend keeps those in an
-//! operations SQLite file next to the GeoPackage). All geometries are in the
+//! ([`DigStore`]), and GNSS fixes and alerts ([`PositionStore`]) live
+//! beside them (the embedded backend keeps those in an operations SQLite
+//! file next to the GeoPackage). All geometries are in the
 //! native CRS of the store's [`StoreRegion`] (EPSG:25832 for Denmark), metres. Replacing a dataset is atomic: readers see the old version until the
 //! new one is committed whole, also across a crash.
 
@@ -25,6 +26,7 @@ mod memindex;
 mod near_area;
 mod operations;
 mod outbox;
+mod positions;
 mod postgis;
 mod region;
 mod store;
@@ -38,6 +40,10 @@ pub use location::StoreLocation;
 pub use memindex::is_near;
 pub use operations::{Incident, OperationsStore, OutboxStats, Severity, StoredJob};
 pub use outbox::{Attempt, EventKind, EventStatus, OutboxEvent, OutboxStore, Webhook};
+pub use positions::{
+    Device, FixBatch, PositionStore, ProximityTransition, PrunedPositions, StoredAlert, StoredFix,
+    TimeRange,
+};
 pub use postgis::PostgisStore;
 pub use region::StoreRegion;
 pub use store::{

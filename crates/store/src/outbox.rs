@@ -7,6 +7,10 @@
 //! posts them to the owner's webhook and records each attempt; an event stays
 //! in the outbox until it is delivered, given up, or skipped because its
 //! owner had no webhook when it was written.
+//!
+//! A stored proximity alert writes a `proximity.alert` event for the
+//! device's organisation in the same way ([`crate::PositionStore::append_alerts`]);
+//! `owner_id` is then that organisation, which need not own networks.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
@@ -15,6 +19,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::dig::DigRecord;
+use crate::positions::StoredAlert;
 use crate::StoreError;
 
 /// An owner's webhook. The signing secret is not stored: the API derives it
@@ -38,6 +43,9 @@ pub enum EventKind {
     /// The requester completed a request the owner answered.
     #[serde(rename = "dig_request.completed")]
     DigRequestCompleted,
+    /// A device of the organisation came near a dangerous feature or left it.
+    #[serde(rename = "proximity.alert")]
+    ProximityAlert,
 }
 
 impl EventKind {
@@ -45,13 +53,18 @@ impl EventKind {
         match self {
             Self::DigRequestReceived => "dig_request.received",
             Self::DigRequestCompleted => "dig_request.completed",
+            Self::ProximityAlert => "proximity.alert",
         }
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::DigRequestReceived, Self::DigRequestCompleted]
-            .into_iter()
-            .find(|k| k.code() == code)
+        [
+            Self::DigRequestReceived,
+            Self::DigRequestCompleted,
+            Self::ProximityAlert,
+        ]
+        .into_iter()
+        .find(|k| k.code() == code)
     }
 }
 
@@ -85,7 +98,7 @@ impl EventStatus {
     }
 }
 
-/// One event for one owner with its delivery state.
+/// One event for one organisation with its delivery state.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OutboxEvent {
     pub id: Uuid,
@@ -205,6 +218,59 @@ pub(crate) fn dig_events(
             }
         })
         .collect()
+}
+
+/// The event a stored alert writes: one for the device's organisation.
+pub(crate) fn alert_event(alert: &StoredAlert, at: DateTime<Utc>) -> OutboxEvent {
+    let id = Uuid::now_v7();
+    let time = crate::codec::format_time;
+    let fix = &alert.fix;
+    let payload = serde_json::json!({
+        "id": id,
+        "event": EventKind::ProximityAlert.code(),
+        "created_at": time(at),
+        "owner_id": alert.device.org_id,
+        "device": alert.device.name,
+        "transition": alert.transition.code(),
+        "alert": {
+            "id": alert.id,
+            "at": time(alert.at),
+            "transition": alert.transition.code(),
+            "feature_id": alert.feature_id,
+            "hazard": alert.hazard.code(),
+            "distance_m": alert.distance_m,
+            "enter_radius_m": alert.enter_radius_m,
+            "sigma_m": alert.sigma_m,
+            "dig_request": alert.dig_request_id,
+            "fix": {
+                "received_at": time(fix.received_at),
+                "time": fix.time.map(time),
+                "lat": fix.lat,
+                "lon": fix.lon,
+                "e": fix.e,
+                "n": fix.n,
+                "quality": fix.quality,
+                "sigma_h": fix.sigma_h,
+            },
+        },
+        "dig_request": {
+            "id": alert.dig_request_id,
+            "href": format!("/api/v1/dig-requests/{}", alert.dig_request_id),
+        },
+    });
+    OutboxEvent {
+        id,
+        owner_id: alert.device.org_id.clone(),
+        kind: EventKind::ProximityAlert,
+        dig_request_id: alert.dig_request_id,
+        created_at: at,
+        payload: payload.to_string(),
+        status: EventStatus::Pending,
+        attempts: 0,
+        next_attempt_at: at,
+        delivered_at: None,
+        last_error: None,
+    }
 }
 
 fn bbox(p: &geo_types::Polygon<f64>) -> Option<[f64; 4]> {

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use forsyning_model::{Bbox, DatasetId, InterestArea, NetworkFeature, OrgId, SearchArea};
 use uuid::Uuid;
 
-use crate::{AccessStore, DigStore, OperationsStore, OutboxStore, StoreError};
+use crate::{AccessStore, DigStore, OperationsStore, OutboxStore, PositionStore, StoreError};
 
 /// A dataset: one owner's named network upload, with its current version.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,7 +52,14 @@ pub trait DatasetWriter: Send {
 /// The spatial store. All geometries are EPSG:25832 metres.
 #[async_trait]
 pub trait Store:
-    AccessStore + DigStore + OutboxStore + OperationsStore + Send + Sync + std::fmt::Debug
+    AccessStore
+    + DigStore
+    + OutboxStore
+    + OperationsStore
+    + PositionStore
+    + Send
+    + Sync
+    + std::fmt::Debug
 {
     /// A short name of the backend ("gpkg" or "postgis").
     fn backend(&self) -> &'static str;

@@ -8,6 +8,7 @@ mod operations;
 mod ops;
 mod ops_io;
 mod outbox;
+mod positions;
 mod rows;
 mod rtree_load;
 mod schema;

@@ -24,13 +24,15 @@ CREATE INDEX IF NOT EXISTS outbox_delivered ON outbox (status, delivered_at);
 ";
 
 /// Tables whose presence says the schema of this build is in place.
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 8] = [
     "organisations",
     "api_tokens",
     "audit_log",
     "outbox",
     "jobs",
     "incidents",
+    "gnss_fixes",
+    "gnss_alerts",
 ];
 
 fn corrupt(table: &'static str, reason: impl std::fmt::Display) -> StoreError {

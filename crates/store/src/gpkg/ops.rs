@@ -1,6 +1,7 @@
 //! The embedded backend's operations database: organisations, API tokens,
-//! the audit log and dig requests (`dig` module), in a SQLite file beside the
-//! GeoPackage (`<stem>-ops.sqlite`).
+//! the audit log, dig requests (`dig` module), the outbox, jobs and GNSS
+//! positions (`positions`), in a SQLite file beside the GeoPackage
+//! (`<stem>-ops.sqlite`).
 //!
 //! It is a separate file so that its short transactions (an audit entry per
 //! disclosure) never queue behind a long dataset replacement in the GeoPackage.
@@ -84,6 +85,8 @@ impl OpsDb {
         conn.execute_batch(super::outbox::SCHEMA)
             .map_err(StoreError::sqlite(&path))?;
         conn.execute_batch(super::operations::SCHEMA)
+            .map_err(StoreError::sqlite(&path))?;
+        conn.execute_batch(super::positions::SCHEMA)
             .map_err(StoreError::sqlite(&path))?;
         let ops = Arc::new(Self {
             path,

@@ -4,6 +4,7 @@ mod access;
 mod dig;
 mod operations;
 mod outbox;
+mod positions;
 mod region;
 mod rows;
 mod writer;
