@@ -79,7 +79,7 @@ perf_pid=$!
   "http://127.0.0.1:$port/api/v1/dig-requests" | grep -E "Requests/sec|Success rate|99.00%|50.00%" || true
 wait "$perf_pid" || true
 perf script -i "$work/perf.data" 2>/dev/null | inferno-collapse-perf >"$work/folded"
-cp "$work/folded" "${out%.svg}.folded"
+[ -z "${FOLDED:-}" ] || cp "$work/folded" "$FOLDED"  # the folded stacks (tens of MB) when asked for
 inferno-flamegraph --title "POST /api/v1/dig-requests at $rate/s, ${STORE:-embedded}, $n features" \
   <"$work/folded" >"$out"
 # The heaviest frames, self time, for the README.
