@@ -80,7 +80,9 @@ pub struct Rendered {
     pub bytes: Vec<u8>,
     /// The [`TileFeature::uid`] of every feature in the tile, sorted, without repeats.
     pub uids: Vec<Uuid>,
-    /// Features left out for being smaller than a pixel (below the full-detail zoom).
+    /// Features left out for being smaller than a pixel (below the
+    /// full-detail zoom) among those handed in; [`crate::render_source`]
+    /// does not fetch those from an index that keeps them apart.
     pub dropped_small: usize,
     /// Features left out by the size budget.
     pub dropped_budget: usize,
@@ -130,6 +132,12 @@ fn size_of(geoms: &[TileGeometry]) -> f64 {
         .sum()
 }
 
+/// A pixel of `tile`, metres: below the full-detail zoom a line or polygon
+/// whose box is smaller than this on both sides is left out.
+pub fn small_side_m(tile: TileCoord, o: &RenderOptions) -> f64 {
+    o.pixel_units * tile.size_m() / f64::from(o.extent)
+}
+
 /// Renders `features` (EPSG:3857) into tile `tile` with layers `layers`.
 /// Features are written in the order given, layer by layer in the order
 /// of `layers`; empty layers are left out.
@@ -142,7 +150,7 @@ pub fn render(
     let detail = tile.z() >= o.full_detail_zoom;
     let mut dropped_small = 0;
     let mut kept: Vec<&TileFeature> = Vec::with_capacity(features.len());
-    let small = o.pixel_units * tile.size_m() / f64::from(o.extent);
+    let small = small_side_m(tile, o);
     for &f in features {
         let tiny = !detail
             && !matches!(

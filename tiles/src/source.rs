@@ -131,6 +131,20 @@ pub trait TileSource: Send + Sync + std::fmt::Debug {
     /// Appends to `out` every feature whose bounding box meets `bbox`
     /// (EPSG:3857 metres), in a stable order.
     fn query<'a>(&'a self, bbox: &Rect<f64>, out: &mut Vec<&'a TileFeature>);
+
+    /// As [`TileSource::query`], leaving out lines and polygons smaller
+    /// than `min_side` metres on both sides of their box (the renderer
+    /// drops them below the full-detail zoom). A source without a faster
+    /// way answers [`TileSource::query`] and lets the renderer drop them.
+    fn query_visible<'a>(
+        &'a self,
+        bbox: &Rect<f64>,
+        min_side: f64,
+        out: &mut Vec<&'a TileFeature>,
+    ) {
+        let _ = min_side;
+        self.query(bbox, out);
+    }
 }
 
 /// Renders `tile` of `source` with the features that `allow` lets
@@ -142,7 +156,12 @@ pub fn render_source(
     o: &RenderOptions,
 ) -> Rendered {
     let mut picked: Vec<&TileFeature> = Vec::new();
-    source.query(&buffered_bounds(tile, o), &mut picked);
+    let min_side = if tile.z() >= o.full_detail_zoom {
+        0.0
+    } else {
+        crate::render::small_side_m(tile, o)
+    };
+    source.query_visible(&buffered_bounds(tile, o), min_side, &mut picked);
     picked.retain(|f| allow(f));
     render(tile, &source.info().layers, &picked, o)
 }
@@ -175,5 +194,14 @@ impl TileSource for IndexSource {
 
     fn query<'a>(&'a self, bbox: &Rect<f64>, out: &mut Vec<&'a TileFeature>) {
         out.extend(self.index.query(bbox));
+    }
+
+    fn query_visible<'a>(
+        &'a self,
+        bbox: &Rect<f64>,
+        min_side: f64,
+        out: &mut Vec<&'a TileFeature>,
+    ) {
+        out.extend(self.index.query_visible(bbox, min_side));
     }
 }

@@ -52,6 +52,17 @@ impl TileSource for NetworkSource {
             out.extend(d.query(bbox));
         }
     }
+
+    fn query_visible<'a>(
+        &'a self,
+        bbox: &Rect<f64>,
+        min_side: f64,
+        out: &mut Vec<&'a TileFeature>,
+    ) {
+        for d in &self.datasets {
+            out.extend(d.query_visible(bbox, min_side));
+        }
+    }
 }
 
 /// Keeps the index of the latest generation.
