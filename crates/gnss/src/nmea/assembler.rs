@@ -232,6 +232,9 @@ impl Assembler {
         if s.address() == "PSTI" {
             return self.psti030(s);
         }
+        if s.address() == "PGRMZ" {
+            return self.pgrmz(s);
+        }
         match s.address().get(2..).unwrap_or("") {
             "GGA" => self.gga(s),
             "RMC" => self.rmc(s),
@@ -587,6 +590,25 @@ impl Assembler {
         self.new.track = v.track.unwrap_or(f64::NAN);
         self.new.speed = v.speed.unwrap_or(f64::NAN);
         TRACK_SET | SPEED_SET
+    }
+
+    /// Garmin's `$PGRMZ,<altitude>,f,<fix>`: the altitude above mean sea
+    /// level in feet, which gpsd takes as altMSL in place of the GGA's
+    /// (Garmin's GGA rounds it to 0.1 m; PGRMZ is whole feet). Kept only
+    /// with a 3D fix (`3`): a 2D fix's altitude is not measured.
+    fn pgrmz(&mut self, s: &Sentence<'_>) -> u32 {
+        const METRES_PER_FOOT: f64 = 0.3048;
+        let feet = s.field(1);
+        if s.field(2) != "f" || s.field(3) != "3" || feet.is_empty() {
+            return 0;
+        }
+        match feet.parse::<i64>() {
+            Ok(ft) => {
+                self.new.alt_msl = ft as f64 * METRES_PER_FOOT;
+                ALTITUDE_SET
+            }
+            Err(_) => 0,
+        }
     }
 
     fn zda(&mut self, s: &Sentence<'_>) -> u32 {
