@@ -7,8 +7,8 @@
 #   2. soak: the mix open loop at 80 % of that rate for SOAK_S seconds
 #      (default 600): it passes with zero 5xx answers and transport errors
 #      and server memory growth under 10 % from the end of the warm-up
-#      (WARMUP_S, default 60 s; the lazily built tile index and the 256 MiB
-#      tile cache fill during it).
+#      (WARMUP_S, default 60 s; on the 1 M town RSS still rose for ~5
+#      minutes, so 300 s is what passed; see the README).
 #
 # usage: benches/scripts/soak.sh [FEATURES]   (default 1000000)
 # STORE=postgis runs it against FORSYNING_TEST_POSTGRES (schema

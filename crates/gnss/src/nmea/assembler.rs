@@ -593,9 +593,11 @@ impl Assembler {
     }
 
     /// Garmin's `$PGRMZ,<altitude>,f,<fix>`: the altitude above mean sea
-    /// level in feet, which gpsd takes as altMSL in place of the GGA's
-    /// (Garmin's GGA rounds it to 0.1 m; PGRMZ is whole feet). Kept only
-    /// with a 3D fix (`3`): a 2D fix's altitude is not measured.
+    /// level in feet, which gpsd takes as altMSL in place of the GGA's. It
+    /// is coarser (whole feet against the GGA's 0.1 m), far below what such
+    /// a receiver's vertical accuracy can tell apart; taken as gpsd takes
+    /// it so the two agree. Kept only with a 3D fix (`3`): a 2D fix's
+    /// altitude is not measured.
     fn pgrmz(&mut self, s: &Sentence<'_>) -> u32 {
         const METRES_PER_FOOT: f64 = 0.3048;
         let feet = s.field(1);
