@@ -50,8 +50,15 @@ pub(crate) fn operation(from: CrsId, to: CrsId) -> Result<Proj, String> {
 
 /// The error for a failed lookup: an unknown code, or (if even EPSG:4326,
 /// present in every proj.db, fails) an unusable database.
+///
+/// Once the database has answered EPSG:4326 it is known usable and not
+/// asked again: asking cost every refused code a second PROJ context (a few
+/// milliseconds and a copy of proj.db). An unusable one is asked each time.
 pub(crate) fn lookup_error(input: &str, detail: String) -> GeoError {
-    if crs_object(CrsId::Epsg(4326)).is_ok() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static USABLE: AtomicBool = AtomicBool::new(false);
+    if USABLE.load(Ordering::Relaxed) || crs_object(CrsId::Epsg(4326)).is_ok() {
+        USABLE.store(true, Ordering::Relaxed);
         return GeoError::UnknownCrs {
             input: input.to_owned(),
             detail: format!("not found in PROJ's database ({detail})"),
